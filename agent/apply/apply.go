@@ -1,0 +1,192 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"time"
+)
+
+// Item is one resource's rendered candidate.
+type Item struct {
+	Name         string
+	Dest         string
+	Data         []byte
+	Mode         fs.FileMode // 0: keep dest's mode, else 0644
+	UID, GID     int         // -1: keep dest's owner, else the agent's effective ids
+	CheckCmd     string
+	CheckTimeout time.Duration
+}
+
+// Reloader is one group's reload action (a reload_cmd, or a systemd unit).
+type Reloader interface {
+	Reload(ctx context.Context) error
+	String() string
+}
+
+// Runner runs a shell command line with a timeout (Shell in production).
+type Runner interface {
+	Run(ctx context.Context, cmd string, timeout time.Duration) ([]byte, error)
+}
+
+// Group is one transaction: items that share a reload action.
+type Group struct {
+	Name   string
+	Items  []Item
+	Reload Reloader // nil: no reload
+}
+
+// Stage names where a transaction stopped.
+type Stage string
+
+// Stages of a transaction.
+const (
+	StageNone   Stage = ""
+	StageStage  Stage = "stage"
+	StageCheck  Stage = "check"
+	StageSwap   Stage = "swap"
+	StageReload Stage = "reload"
+)
+
+// Result is the outcome for one item.
+type Result struct {
+	Name    string
+	Dest    string
+	Changed bool  // the file differed from the candidate
+	Applied bool  // the candidate is in place (and reloaded, when there is a reload)
+	Err     error // nil on success
+	Stage   Stage // where it failed
+}
+
+// Outcome is the outcome of one transaction.
+type Outcome struct {
+	Results    []Result
+	Reloaded   bool
+	RolledBack bool
+	Check      time.Duration
+	Swap       time.Duration
+	ReloadTime time.Duration
+}
+
+// Err joins the errors of the results.
+func (o Outcome) Err() error {
+	var errs []error
+	for _, r := range o.Results {
+		if r.Err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.Name, r.Err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Applier runs transactions.
+type Applier struct {
+	Log      *slog.Logger
+	Run      Runner
+	NoReload bool // sync-only: write files, run no check or reload
+}
+
+type pending struct {
+	item     Item
+	old      current
+	mode     fs.FileMode
+	uid, gid int
+	staged   string
+	swapped  bool
+}
+
+// Apply runs the transaction for g. Context cancellation is honoured between
+// steps; a started swap always finishes or is rolled back.
+func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
+	var out Outcome
+	var todo []*pending
+	for _, it := range g.Items {
+		p, changed, err := a.prepare(it)
+		res := Result{Name: it.Name, Dest: it.Dest, Changed: changed, Applied: err == nil && !changed}
+		if err != nil {
+			res.Err, res.Stage = err, StageStage
+		}
+		out.Results = append(out.Results, res)
+		if changed && err == nil {
+			todo = append(todo, p)
+		}
+	}
+	if len(todo) == 0 || failed(out) {
+		a.cleanup(todo)
+		return out
+	}
+	defer a.cleanup(todo)
+	t0 := time.Now()
+	if err := a.stageAndCheck(ctx, todo); err != nil {
+		out.Check = time.Since(t0)
+		return mark(out, todo, err)
+	}
+	out.Check = time.Since(t0)
+	t1 := time.Now()
+	if err := a.swapAll(todo); err != nil {
+		a.rollback(todo)
+		out.RolledBack = true
+		return mark(out, todo, err)
+	}
+	out.Swap = time.Since(t1)
+	if g.Reload == nil || a.NoReload {
+		return mark(out, todo, nil)
+	}
+	t2 := time.Now()
+	err := g.Reload.Reload(ctx)
+	out.ReloadTime = time.Since(t2)
+	if err == nil {
+		out.Reloaded = true
+		return mark(out, todo, nil)
+	}
+	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err)}
+	a.Log.Error("reload failed: rolling back", "group", g.Name, "err", err)
+	a.rollback(todo)
+	out.RolledBack = true
+	if rerr := g.Reload.Reload(ctx); rerr != nil {
+		a.Log.Error("reload after rollback failed too", "group", g.Name, "err", rerr)
+		err = &stageErr{StageReload, fmt.Errorf("%w; reload after rollback: %v", err.(*stageErr).err, rerr)}
+	}
+	return mark(out, todo, err)
+}
+
+// prepare compares the candidate with the destination.
+func (a *Applier) prepare(it Item) (*pending, bool, error) {
+	old, err := readCurrent(it.Dest)
+	if err != nil {
+		return nil, false, err
+	}
+	p := &pending{item: it, old: old, mode: it.Mode, uid: it.UID, gid: it.GID}
+	if p.mode == 0 {
+		p.mode = 0o644
+		if old.exists {
+			p.mode = old.mode
+		}
+	}
+	if p.uid < 0 {
+		p.uid = pick(old.exists, old.uid, os.Geteuid())
+	}
+	if p.gid < 0 {
+		p.gid = pick(old.exists, old.gid, os.Getegid())
+	}
+	return p, !old.same(it.Data, p.mode, p.uid, p.gid), nil
+}
+
+func pick(useOld bool, old, def int) int {
+	if useOld && old >= 0 {
+		return old
+	}
+	return def
+}
+
+func failed(o Outcome) bool {
+	for _, r := range o.Results {
+		if r.Err != nil {
+			return true
+		}
+	}
+	return false
+}

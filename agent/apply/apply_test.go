@@ -1,0 +1,178 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+type fakeReload struct {
+	calls int
+	fail  func(call int) error
+	seen  []string // dest content at each call
+	dest  string
+}
+
+func (f *fakeReload) Reload(context.Context) error {
+	f.calls++
+	b, _ := os.ReadFile(f.dest)
+	f.seen = append(f.seen, string(b))
+	if f.fail != nil {
+		return f.fail(f.calls)
+	}
+	return nil
+}
+func (f *fakeReload) String() string { return "fake" }
+
+func newApplier() *Applier {
+	return &Applier{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Run: Shell{}}
+}
+
+func item(dest, data, check string) Item {
+	return Item{Name: filepath.Base(dest), Dest: dest, Data: []byte(data), UID: -1, GID: -1, CheckCmd: check, CheckTimeout: 5 * time.Second}
+}
+
+func entries(t *testing.T, dir string) []string {
+	t.Helper()
+	es, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range es {
+		out = append(out, e.Name())
+	}
+	return out
+}
+
+func TestApply(t *testing.T) {
+	tests := []struct {
+		name       string
+		old        *string
+		data       string
+		check      string
+		reloadFail func(int) error
+		wantFile   string
+		wantErr    Stage
+		wantCalls  int
+		wantBack   bool
+	}{
+		{name: "new file", data: "a\n", wantFile: "a\n", wantCalls: 1},
+		{name: "unchanged is not touched", old: ptr("a\n"), data: "a\n", wantFile: "a\n", wantCalls: 0},
+		{name: "changed", old: ptr("a\n"), data: "b\n", wantFile: "b\n", wantCalls: 1},
+		{name: "check sees staged file", old: ptr("a\n"), data: "b\n", check: `grep -qx b {{.src}} && test {{.dest}} != {{.src}}`, wantFile: "b\n", wantCalls: 1},
+		{name: "failed check leaves dest", old: ptr("a\n"), data: "bad\n", check: "exit 3", wantFile: "a\n", wantErr: StageCheck},
+		{name: "failed reload rolls back", old: ptr("a\n"), data: "b\n", reloadFail: func(n int) error {
+			if n == 1 {
+				return errors.New("nginx said no")
+			}
+			return nil
+		}, wantFile: "a\n", wantErr: StageReload, wantCalls: 2, wantBack: true},
+		{name: "failed reload of a new file removes it", data: "b\n", reloadFail: func(int) error { return errors.New("no") },
+			wantFile: "<none>", wantErr: StageReload, wantCalls: 2, wantBack: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			dest := filepath.Join(dir, "upstream.conf")
+			if tt.old != nil {
+				if err := os.WriteFile(dest, []byte(*tt.old), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r := &fakeReload{fail: tt.reloadFail, dest: dest}
+			o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{item(dest, tt.data, tt.check)}, Reload: r})
+			got, err := os.ReadFile(dest)
+			if err != nil {
+				got = []byte("<none>")
+			}
+			if string(got) != tt.wantFile {
+				t.Errorf("dest = %q, want %q", got, tt.wantFile)
+			}
+			if o.Results[0].Stage != tt.wantErr || (tt.wantErr != "") != (o.Err() != nil) {
+				t.Errorf("stage %q err %v, want stage %q", o.Results[0].Stage, o.Err(), tt.wantErr)
+			}
+			if r.calls != tt.wantCalls || o.RolledBack != tt.wantBack {
+				t.Errorf("reloads %d rolledBack %v, want %d %v", r.calls, o.RolledBack, tt.wantCalls, tt.wantBack)
+			}
+			if tt.wantBack && r.seen[len(r.seen)-1] != strings.ReplaceAll(tt.wantFile, "<none>", "") {
+				t.Errorf("second reload saw %q", r.seen[len(r.seen)-1])
+			}
+			for _, e := range entries(t, dir) {
+				if e != "upstream.conf" {
+					t.Errorf("stray file %s", e)
+				}
+			}
+		})
+	}
+}
+
+func TestGroupOneReloadAllOrNothing(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.conf"), filepath.Join(dir, "b.conf")
+	for _, f := range []string{a, b} {
+		if err := os.WriteFile(f, []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := &fakeReload{dest: a}
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Reload: r,
+		Items: []Item{item(a, "new\n", ""), item(b, "new\n", "false")}})
+	if o.Err() == nil || r.calls != 0 {
+		t.Fatalf("err %v, reloads %d: want a failed check and no reload", o.Err(), r.calls)
+	}
+	for _, f := range []string{a, b} {
+		if got, _ := os.ReadFile(f); string(got) != "old\n" {
+			t.Errorf("%s = %q: one failed check must keep the whole group", f, got)
+		}
+	}
+	o = newApplier().Apply(context.Background(), Group{Name: "g", Reload: r,
+		Items: []Item{item(a, "new\n", ""), item(b, "new\n", "")}})
+	if o.Err() != nil || r.calls != 1 {
+		t.Fatalf("err %v, reloads %d: want one reload for two files", o.Err(), r.calls)
+	}
+}
+
+func TestModeAndNoReloadOnModeOnly(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "f")
+	if err := os.WriteFile(dest, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	it := item(dest, "x", "")
+	it.Mode = 0o600
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}})
+	fi, _ := os.Stat(dest)
+	if o.Err() != nil || !o.Results[0].Changed || fi.Mode().Perm() != 0o600 {
+		t.Fatalf("mode change not applied: %v %v %v", o.Err(), o.Results[0].Changed, fi.Mode())
+	}
+}
+
+func TestCheckTimeout(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "f")
+	it := item(dest, "x", "sleep 30")
+	it.CheckTimeout = 200 * time.Millisecond
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}})
+	if !errors.Is(o.Err(), ErrCommand) {
+		t.Fatalf("want a timed out check, got %v", o.Err())
+	}
+	if _, err := os.Stat(dest); err == nil {
+		t.Fatal("dest written despite failed check")
+	}
+}
+
+func TestCleanEnv(t *testing.T) {
+	got := CleanEnv([]string{"A=1", "NOTIFY_SOCKET=/run/x", "WATCHDOG_USEC=1", "B=2"})
+	if strings.Join(got, ",") != "A=1,B=2" {
+		t.Fatal(got)
+	}
+}
+
+func ptr(s string) *string { return &s }

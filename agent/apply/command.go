@@ -1,0 +1,73 @@
+package apply
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"text/template"
+	"time"
+)
+
+// ErrCommand is wrapped by every failed check or reload command.
+var ErrCommand = errors.New("command failed")
+
+// Expand fills a check_cmd or reload_cmd template. Only {{.src}} and {{.dest}}
+// exist: no etcd value ever reaches a shell.
+func Expand(cmd, src, dest string) (string, error) {
+	t, err := template.New("cmd").Option("missingkey=error").Parse(cmd)
+	if err != nil {
+		return "", fmt.Errorf("command %q: %w", cmd, err)
+	}
+	var b bytes.Buffer
+	if err := t.Execute(&b, map[string]string{"src": src, "dest": dest}); err != nil {
+		return "", fmt.Errorf("command %q: %w", cmd, err)
+	}
+	return b.String(), nil
+}
+
+// Shell runs commands with /bin/sh -c in their own process group, killed
+// (the whole group) at the timeout, with an environment that does not leak the
+// agent's systemd notify socket or watchdog.
+type Shell struct{}
+
+// Run runs cmd and returns its combined output. A non-zero exit, a signal or
+// the timeout give an error wrapping ErrCommand.
+func (Shell) Run(ctx context.Context, cmd string, timeout time.Duration) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	c := exec.CommandContext(ctx, "/bin/sh", "-c", cmd)
+	c.Env = CleanEnv(os.Environ())
+	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
+	c.WaitDelay = 2 * time.Second
+	var out bytes.Buffer
+	c.Stdout, c.Stderr = &out, &out
+	err := c.Run()
+	if ctx.Err() == context.DeadlineExceeded {
+		return out.Bytes(), fmt.Errorf("%w: %q timed out after %s", ErrCommand, cmd, timeout)
+	}
+	if err != nil {
+		return out.Bytes(), fmt.Errorf("%w: %q: %v", ErrCommand, cmd, err)
+	}
+	return out.Bytes(), nil
+}
+
+// CleanEnv drops the variables that belong to the agent's own systemd
+// supervision, so commands cannot talk to systemd as the agent.
+func CleanEnv(env []string) []string {
+	out := env[:0:0]
+	for _, e := range env {
+		k, _, _ := strings.Cut(e, "=")
+		switch k {
+		case "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES":
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}

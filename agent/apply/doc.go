@@ -1,0 +1,15 @@
+// Package apply puts rendered files in place as one checked, atomic,
+// reversible transaction per reload action:
+//
+//  1. stage each changed file in its destination's directory and run its
+//     check_cmd on the staged copy ({{.src}}), with a timeout; any failure
+//     leaves every destination untouched;
+//  2. keep the current destinations as backups and swap the staged files in
+//     (write, fsync, rename, fsync directory; in place when the destination
+//     is a bind-mounted file);
+//  3. run the group's reload once;
+//  4. when the reload fails, restore the backups, reload again, and report
+//     the group failed.
+//
+// Files whose bytes, mode and owner already match are not touched.
+package apply

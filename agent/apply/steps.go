@@ -1,0 +1,140 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"os"
+	"strings"
+)
+
+// stageErr tags an error with the stage it came from.
+type stageErr struct {
+	stage Stage
+	err   error
+}
+
+func (e *stageErr) Error() string { return e.err.Error() }
+func (e *stageErr) Unwrap() error { return e.err }
+
+func (a *Applier) stageAndCheck(ctx context.Context, todo []*pending) error {
+	for _, p := range todo {
+		staged, err := writeStage(p.item.Dest, p.item.Data, p.mode, p.uid, p.gid)
+		if err != nil {
+			return &stageErr{StageStage, err}
+		}
+		p.staged = staged
+	}
+	if a.NoReload {
+		return nil
+	}
+	for _, p := range todo {
+		if p.item.CheckCmd == "" {
+			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return &stageErr{StageCheck, err}
+		}
+		cmd, err := Expand(p.item.CheckCmd, p.staged, p.item.Dest)
+		if err != nil {
+			return &stageErr{StageCheck, err}
+		}
+		out, err := a.Run.Run(ctx, cmd, p.item.CheckTimeout)
+		a.logOutput("check_cmd", p.item.Name, cmd, out, err)
+		if err != nil {
+			return &stageErr{StageCheck, withOutput(err, out)}
+		}
+	}
+	return nil
+}
+
+func (a *Applier) swapAll(todo []*pending) error {
+	for _, p := range todo {
+		inPlace, err := swap(p.staged, p.item.Dest, p.item.Data, p.mode, p.uid, p.gid)
+		if err != nil {
+			return &stageErr{StageSwap, err}
+		}
+		p.swapped, p.staged = true, ""
+		if inPlace {
+			a.Log.Warn("destination is a mount point: rewrote it in place, not atomically", "resource", p.item.Name, "dest", p.item.Dest)
+		}
+	}
+	return nil
+}
+
+func (a *Applier) rollback(todo []*pending) {
+	for _, p := range todo {
+		if !p.swapped {
+			continue
+		}
+		if err := restore(p.item.Dest, p.old); err != nil {
+			a.Log.Error("rollback failed", "resource", p.item.Name, "dest", p.item.Dest, "err", err)
+			continue
+		}
+		p.swapped = false
+		a.Log.Warn("rolled back", "resource", p.item.Name, "dest", p.item.Dest)
+	}
+}
+
+func (a *Applier) cleanup(todo []*pending) {
+	for _, p := range todo {
+		if p.staged != "" {
+			_ = os.Remove(p.staged)
+			p.staged = ""
+		}
+	}
+}
+
+func (a *Applier) logOutput(what, name, cmd string, out []byte, err error) {
+	msg := strings.TrimSpace(string(out))
+	if err != nil {
+		a.Log.Error(what+" failed", "resource", name, "cmd", cmd, "err", err, "output", msg)
+		return
+	}
+	a.Log.Debug(what+" ok", "resource", name, "cmd", cmd, "output", msg)
+}
+
+// mark fills in the results of the items that were attempted.
+func mark(o Outcome, todo []*pending, err error) Outcome {
+	names := map[string]bool{}
+	for _, p := range todo {
+		names[p.item.Name] = true
+	}
+	var se *stageErr
+	stage := StageNone
+	if errors.As(err, &se) {
+		stage = se.stage
+	}
+	for i := range o.Results {
+		r := &o.Results[i]
+		if !names[r.Name] {
+			continue
+		}
+		if err != nil {
+			r.Err, r.Stage, r.Applied = err, stage, false
+		} else {
+			r.Applied = true
+		}
+	}
+	return o
+}
+
+type outputErr struct {
+	err error
+	out string
+}
+
+func (e *outputErr) Error() string {
+	if e.out == "" {
+		return e.err.Error()
+	}
+	return e.err.Error() + ": " + e.out
+}
+func (e *outputErr) Unwrap() error { return e.err }
+
+func withOutput(err error, out []byte) error {
+	s := strings.TrimSpace(string(out))
+	if len(s) > 2000 {
+		s = s[:2000] + "..."
+	}
+	return &outputErr{err, s}
+}

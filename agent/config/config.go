@@ -1,0 +1,120 @@
+// Package config holds confwatch's one Config value and how it is layered:
+// defaults < confd.toml (for drop-in confd use) < confwatch.toml < CONFWATCH_*
+// environment < command-line flags. The first three layers live here; the
+// environment and flags are applied by the command line (only flags that are
+// set), then Validate runs once.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// DefaultFile is where the agent's own configuration lives.
+const DefaultFile = "/etc/confwatch/confwatch.toml"
+
+// Config is the whole configuration of one confwatch process.
+type Config struct {
+	ConfDir   string   `toml:"confdir"`    // confd layout: confd.toml, conf.d/, templates/
+	LogLevel  string   `toml:"log_level"`  // debug, info, warn, error
+	LogFormat string   `toml:"log_format"` // auto, text, json, journal
+	Noop      bool     `toml:"noop"`       // render and check, change nothing (confd -noop)
+	SyncOnly  bool     `toml:"sync_only"`  // write files, run no check or reload (confd -sync-only)
+	ReadyWhen string   `toml:"ready_when"` // applied | dest-present
+	Listen    string   `toml:"listen"`     // address for /healthz and /metrics; empty: off
+	Interval  Duration `toml:"interval"`   // poll instead of watch when > 0 (confd -interval)
+	Etcd      Etcd     `toml:"etcd"`
+}
+
+// Etcd says how to reach etcd.
+type Etcd struct {
+	Endpoints      []string `toml:"endpoints"`
+	Prefix         string   `toml:"prefix"` // global key prefix; replaces a resource's own, as in confd
+	CertFile       string   `toml:"cert_file"`
+	KeyFile        string   `toml:"key_file"`
+	CAFile         string   `toml:"ca_file"`
+	Username       string   `toml:"username"`
+	Password       string   `toml:"password"`
+	DialTimeout    Duration `toml:"dial_timeout"`    // bound on reaching an endpoint
+	RequestTimeout Duration `toml:"request_timeout"` // bound on one read
+}
+
+// Duration is a time.Duration written in TOML as a string ("5s", "250ms").
+type Duration struct{ time.Duration }
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	if err != nil {
+		return fmt.Errorf("invalid duration %q: %w", b, err)
+	}
+	d.Duration = v
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// Default returns the built-in defaults.
+func Default() Config {
+	return Config{
+		ConfDir:   "/etc/confd",
+		LogLevel:  "info",
+		LogFormat: "auto",
+		ReadyWhen: "applied",
+		Etcd: Etcd{
+			Endpoints:      []string{"http://127.0.0.1:2379"},
+			DialTimeout:    Duration{5 * time.Second},
+			RequestTimeout: Duration{10 * time.Second},
+		},
+	}
+}
+
+// ErrInvalid is wrapped by every Validate error.
+var ErrInvalid = errors.New("invalid configuration")
+
+// Validate checks values that no single layer can check alone.
+func (c *Config) Validate() error {
+	var errs []error
+	bad := func(format string, a ...any) {
+		errs = append(errs, fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...))
+	}
+	if len(c.Etcd.Endpoints) == 0 {
+		bad("etcd.endpoints is empty")
+	}
+	for i, e := range c.Etcd.Endpoints {
+		c.Etcd.Endpoints[i] = NormalizeEndpoint(e)
+	}
+	if (c.Etcd.CertFile == "") != (c.Etcd.KeyFile == "") {
+		bad("etcd.cert_file and etcd.key_file must be set together")
+	}
+	switch c.ReadyWhen {
+	case "applied", "dest-present":
+	default:
+		bad("ready_when = %q: want \"applied\" or \"dest-present\"", c.ReadyWhen)
+	}
+	switch c.LogFormat {
+	case "auto", "text", "json", "journal":
+	default:
+		bad("log_format = %q: want auto, text, json or journal", c.LogFormat)
+	}
+	if c.Etcd.DialTimeout.Duration <= 0 || c.Etcd.RequestTimeout.Duration <= 0 {
+		bad("etcd timeouts must be positive")
+	}
+	if c.Interval.Duration < 0 {
+		bad("interval must not be negative")
+	}
+	return errors.Join(errs...)
+}
+
+// NormalizeEndpoint accepts confd's forms (host:port, http://host:port) and
+// returns a URL etcd's client takes.
+func NormalizeEndpoint(e string) string {
+	e = strings.TrimSpace(e)
+	if !strings.Contains(e, "://") {
+		return "http://" + e
+	}
+	return e
+}

@@ -1,0 +1,39 @@
+package guard
+
+import (
+	"errors"
+	"testing"
+)
+
+func TestCheck(t *testing.T) {
+	dirs := []string{"/services/apache"}
+	tests := []struct {
+		name      string
+		p         Policy
+		prev, cur []int
+		want      string
+	}{
+		{"first render with data", Policy{MaxShrink: .5}, nil, []int{3}, ""},
+		{"empty refused", Policy{MaxShrink: .5}, nil, []int{0}, "refused: /services/apache/ empty (allow_empty = false)"},
+		{"empty allowed", Policy{AllowEmpty: true, MaxShrink: 1}, []int{4}, []int{0}, ""},
+		{"shrink within limit", Policy{MaxShrink: .5}, []int{4}, []int{2}, ""},
+		{"shrink beyond limit", Policy{MaxShrink: .5}, []int{10}, []int{4}, "refused: /services/apache/ shrank from 10 to 4 keys (more than max_shrink = 50%)"},
+		{"shrink guard off", Policy{MaxShrink: 1}, []int{10}, []int{1}, ""},
+		{"growth", Policy{MaxShrink: 0}, []int{1}, []int{5}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Check(tt.p, dirs, tt.prev, tt.cur)
+			got := ""
+			if err != nil {
+				got = err.Error()
+				if !errors.Is(err, ErrRefused) {
+					t.Errorf("refusal does not wrap ErrRefused")
+				}
+			}
+			if got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,104 @@
+package kv
+
+import (
+	"sort"
+	"strings"
+)
+
+// Pair is one key and its value, the `{Key, Value}` confd's get and gets return.
+type Pair struct {
+	Key   string
+	Value string
+}
+
+// Store is the read-only view templates use.
+//
+// Get reports the value of exactly key. Scan calls fn for every key that starts
+// with prefix, in ascending key order, until fn returns false. Implementations
+// must not be mutated while a Scan runs.
+type Store interface {
+	Get(key string) (string, bool)
+	Scan(prefix string, fn func(key, value string) bool)
+}
+
+// Tree is a sorted map of keys to values. Put of an existing key costs a map
+// write; inserting or deleting a key also moves the sorted key slice (a
+// memmove, cheap up to millions of keys). Not safe for concurrent use.
+type Tree struct {
+	m    map[string]string
+	keys []string // sorted
+}
+
+// NewTree returns an empty tree.
+func NewTree() *Tree { return &Tree{m: map[string]string{}} }
+
+// Len reports the number of keys.
+func (t *Tree) Len() int { return len(t.keys) }
+
+// Get reports the value stored for key.
+func (t *Tree) Get(key string) (string, bool) {
+	v, ok := t.m[key]
+	return v, ok
+}
+
+// Put sets key to value and reports whether the tree changed.
+func (t *Tree) Put(key, value string) bool {
+	old, ok := t.m[key]
+	if ok && old == value {
+		return false
+	}
+	t.m[key] = value
+	if !ok {
+		i := sort.SearchStrings(t.keys, key)
+		t.keys = append(t.keys, "")
+		copy(t.keys[i+1:], t.keys[i:])
+		t.keys[i] = key
+	}
+	return true
+}
+
+// Delete removes key and reports whether it was present.
+func (t *Tree) Delete(key string) bool {
+	if _, ok := t.m[key]; !ok {
+		return false
+	}
+	delete(t.m, key)
+	i := sort.SearchStrings(t.keys, key)
+	t.keys = append(t.keys[:i], t.keys[i+1:]...)
+	return true
+}
+
+// Reset replaces the whole content with pairs (which need not be sorted).
+func (t *Tree) Reset(pairs []Pair) {
+	t.m = make(map[string]string, len(pairs))
+	t.keys = make([]string, 0, len(pairs))
+	for _, p := range pairs {
+		if _, dup := t.m[p.Key]; !dup {
+			t.keys = append(t.keys, p.Key)
+		}
+		t.m[p.Key] = p.Value
+	}
+	sort.Strings(t.keys)
+}
+
+// Scan calls fn for each key with the given prefix, in key order.
+func (t *Tree) Scan(prefix string, fn func(key, value string) bool) {
+	for i := sort.SearchStrings(t.keys, prefix); i < len(t.keys); i++ {
+		k := t.keys[i]
+		if !strings.HasPrefix(k, prefix) {
+			return
+		}
+		if !fn(k, t.m[k]) {
+			return
+		}
+	}
+}
+
+// Pairs returns every pair in key order.
+func (t *Tree) Pairs() []Pair {
+	out := make([]Pair, len(t.keys))
+	for i, k := range t.keys {
+		out[i] = Pair{k, t.m[k]}
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package resource
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/confwatch/confwatch/agent/diag"
+)
+
+// forkKeys are keys of the maintained confd fork that confwatch accepts but
+// does not act on: a warning names them.
+var forkKeys = map[string]bool{"output_format": true, "debounce": true, "backend": true}
+
+// Options are the global settings that shape resources.
+type Options struct {
+	ConfDir string
+	Prefix  string // global prefix: replaces each resource's own, as in confd
+}
+
+// LoadAll reads every conf.d/*.toml under opts.ConfDir, in name order. It
+// returns the resources that loaded and every problem found (file:line:col);
+// the caller decides whether warnings are fatal. No etcd, no writes.
+func LoadAll(opts Options) ([]*Resource, diag.List) {
+	dir := filepath.Join(opts.ConfDir, "conf.d")
+	files, err := filepath.Glob(filepath.Join(dir, "*.toml"))
+	if err == nil && len(files) == 0 {
+		if _, serr := os.Stat(dir); serr != nil {
+			err = serr
+		}
+	}
+	if err != nil {
+		return nil, diag.List{{File: dir, Msg: fmt.Sprintf("cannot read template resources: %v", err)}}
+	}
+	sort.Strings(files)
+	var out []*Resource
+	var probs diag.List
+	for _, f := range files {
+		r, p := Load(f, opts)
+		probs = append(probs, p...)
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	if len(files) == 0 {
+		probs = append(probs, diag.Problem{File: dir, Msg: "no template resources (*.toml) found"})
+	}
+	return out, probs
+}
+
+// Load reads one template resource file. It returns nil and the problems when
+// the file cannot be used.
+func Load(file string, opts Options) (*Resource, diag.List) {
+	var f File
+	tolerated, probs, err := diag.DecodeTOML(file, &f, func(k toml.Key) bool {
+		return len(k) >= 2 && k[0] == "template" && forkKeys[k[1]]
+	})
+	if err != nil {
+		return nil, diag.List{{File: file, Msg: err.Error()}}
+	}
+	data, _ := os.ReadFile(file)
+	for _, k := range tolerated {
+		line, col := diag.KeyPosition(data, k)
+		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Warning: true,
+			Msg: fmt.Sprintf("key %q of the confd fork is accepted but has no effect in confwatch", k.String())})
+	}
+	if len(probs.Errors()) > 0 {
+		return nil, probs
+	}
+	r, more := build(file, data, f.Template, opts)
+	return r, append(probs, more...)
+}
+
+func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List) {
+	var probs diag.List
+	at := func(key, msg string) {
+		line, col := diag.KeyPosition(data, toml.Key{"template", key})
+		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Msg: msg})
+	}
+	r := &Resource{Spec: s, File: file, Name: strings.TrimSuffix(filepath.Base(file), ".toml")}
+	if !bytesHasTemplate(data) {
+		at("template", "no [template] table")
+		return nil, probs
+	}
+	if s.Src == "" {
+		at("src", "src is required")
+	} else {
+		r.SrcPath = s.Src
+		if !filepath.IsAbs(s.Src) {
+			r.SrcPath = filepath.Join(opts.ConfDir, "templates", s.Src)
+		}
+	}
+	if s.Dest == "" {
+		at("dest", "dest is required")
+	} else if !filepath.IsAbs(s.Dest) {
+		at("dest", fmt.Sprintf("dest = %q must be an absolute path", s.Dest))
+	}
+	if len(s.Keys) == 0 {
+		at("keys", "keys is empty: the template could read nothing from etcd")
+	}
+	prefix := s.Prefix
+	if opts.Prefix != "" {
+		prefix = opts.Prefix
+	}
+	r.Prefix = prefix
+	r.Dirs = dirs(prefix, s.Keys)
+	var err error
+	if r.FileMode, err = parseMode(s.Mode); err != nil {
+		at("mode", err.Error())
+	}
+	if r.Shrink, err = parseShrink(s.MaxShrink); err != nil {
+		at("max_shrink", err.Error())
+	}
+	if r.WaitMin, r.WaitMax, err = parseWait(s.Wait); err != nil {
+		at("wait", err.Error())
+	}
+	if s.ReloadUnit != "" && s.ReloadCmd != "" {
+		at("reload_unit", "set reload_unit or reload_cmd, not both")
+	}
+	if !validMode(s.ReloadMode) {
+		at("reload_mode", fmt.Sprintf("reload_mode = %q: want reload, restart, reload-or-restart or try-reload-or-restart", s.ReloadMode))
+	}
+	if s.CheckTimeout.Duration == 0 {
+		r.CheckTimeout.Duration = DefaultCheckTimeout
+	}
+	if s.ReloadTimeout.Duration == 0 {
+		r.ReloadTimeout.Duration = DefaultReloadTimeout
+	}
+	if r.ReloadMode == "" {
+		r.ReloadMode = "reload"
+	}
+	if len(probs) > 0 {
+		return nil, probs
+	}
+	return r, nil
+}
+
+func validMode(m string) bool {
+	switch m {
+	case "", "reload", "restart", "reload-or-restart", "try-reload-or-restart":
+		return true
+	}
+	return false
+}
+
+func bytesHasTemplate(data []byte) bool {
+	for _, l := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(l) == "[template]" {
+			return true
+		}
+	}
+	return false
+}

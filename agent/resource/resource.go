@@ -1,0 +1,141 @@
+// Package resource holds template resources: confd's conf.d/*.toml files,
+// with every confd key and confwatch's additions, loaded and checked without
+// touching etcd.
+package resource
+
+import (
+	"fmt"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/confwatch/confwatch/agent/config"
+)
+
+// File is the TOML shape of a template resource file: one [template] table.
+type File struct {
+	Template Spec `toml:"template"`
+}
+
+// Spec is a template resource as written. Pointers mark keys that may be absent.
+type Spec struct {
+	Src       string   `toml:"src"`
+	Dest      string   `toml:"dest"`
+	Keys      []string `toml:"keys"`
+	Prefix    string   `toml:"prefix"`
+	Mode      string   `toml:"mode"`
+	UID       *int     `toml:"uid"`
+	GID       *int     `toml:"gid"`
+	Owner     string   `toml:"owner"`
+	Group     string   `toml:"group"`
+	CheckCmd  string   `toml:"check_cmd"`
+	ReloadCmd string   `toml:"reload_cmd"`
+
+	CheckTimeout  config.Duration `toml:"check_cmd_timeout"`
+	ReloadTimeout config.Duration `toml:"reload_cmd_timeout"`
+
+	ReloadUnit      string `toml:"reload_unit"`
+	ReloadMode      string `toml:"reload_mode"`
+	StartIfInactive bool   `toml:"start_if_inactive"`
+	ReloadGroup     string `toml:"reload_group"`
+
+	AllowEmpty        bool            `toml:"allow_empty"`
+	MaxShrink         *string         `toml:"max_shrink"`
+	MinReloadInterval config.Duration `toml:"min_reload_interval"`
+	Wait              string          `toml:"wait"`
+}
+
+// Resource is a loaded, validated template resource.
+type Resource struct {
+	Spec
+	Name     string      // resource file name without .toml
+	File     string      // the .toml file it came from
+	SrcPath  string      // absolute template path
+	Dirs     []string    // etcd directories read: prefix joined to each key, no trailing slash
+	FileMode fs.FileMode // 0 when unset: keep dest's mode, else 0644
+	Shrink   float64     // max_shrink as a fraction in [0,1]; 1 disables the guard
+	WaitMin  time.Duration
+	WaitMax  time.Duration
+}
+
+// Defaults for timeouts a resource does not set.
+const (
+	DefaultCheckTimeout  = 60 * time.Second
+	DefaultReloadTimeout = 60 * time.Second
+)
+
+// Group is the name of the reload transaction the resource belongs to:
+// resources with the same reload action are checked, swapped, reloaded and
+// rolled back together.
+func (r *Resource) Group() string {
+	switch {
+	case r.ReloadGroup != "":
+		return "group:" + r.ReloadGroup
+	case r.ReloadUnit != "":
+		return "unit:" + r.ReloadUnit
+	case r.ReloadCmd != "":
+		return "cmd:" + r.ReloadCmd
+	default:
+		return "file:" + r.Dest
+	}
+}
+
+// parseMode parses confd's octal mode string (base 0, "0644").
+func parseMode(s string) (fs.FileMode, error) {
+	if s == "" {
+		return 0, nil
+	}
+	v, err := strconv.ParseUint(s, 0, 32)
+	if err != nil || v > 0o7777 {
+		return 0, fmt.Errorf("mode = %q: want an octal mode like \"0644\"", s)
+	}
+	return fs.FileMode(v), nil
+}
+
+// parseShrink parses max_shrink ("50%", "0.5"); nil means the default 50%.
+func parseShrink(s *string) (float64, error) {
+	if s == nil {
+		return 0.5, nil
+	}
+	t := strings.TrimSpace(*s)
+	pct := strings.HasSuffix(t, "%")
+	v, err := strconv.ParseFloat(strings.TrimSuffix(t, "%"), 64)
+	if pct {
+		v /= 100
+	}
+	if err != nil || v < 0 || v > 1 {
+		return 0, fmt.Errorf("max_shrink = %q: want a percentage from 0%% to 100%%", *s)
+	}
+	return v, nil
+}
+
+// parseWait parses consul-template's quiescence "min:max" (or "min", max = 4*min).
+func parseWait(s string) (time.Duration, time.Duration, error) {
+	if s == "" {
+		return 0, 0, nil
+	}
+	a, b, two := strings.Cut(s, ":")
+	min, err := time.ParseDuration(a)
+	if err != nil || min < 0 {
+		return 0, 0, fmt.Errorf("wait = %q: want \"min:max\" durations like \"2s:10s\"", s)
+	}
+	max := 4 * min
+	if two {
+		if max, err = time.ParseDuration(b); err != nil || max < min {
+			return 0, 0, fmt.Errorf("wait = %q: max must be a duration not below min", s)
+		}
+	}
+	return min, max, nil
+}
+
+// Dirs joins the effective prefix to each key, as confd's AppendPrefix does.
+func dirs(prefix string, keys []string) []string {
+	out := make([]string, 0, len(keys))
+	for _, k := range keys {
+		d := path.Join("/", prefix, k)
+		out = append(out, d)
+	}
+	return out
+}
