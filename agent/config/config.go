@@ -24,6 +24,7 @@ type Config struct {
 	SyncOnly  bool     `toml:"sync_only"`  // write files, run no check or reload (confd -sync-only)
 	ReadyWhen string   `toml:"ready_when"` // applied | dest-present
 	Listen    string   `toml:"listen"`     // address for /healthz and /metrics; empty: off
+	StateDir  string   `toml:"state_dir"`  // what was last applied, per resource; empty: memory only
 	Interval  Duration `toml:"interval"`   // poll instead of watch when > 0 (confd -interval)
 	Etcd      Etcd     `toml:"etcd"`
 }
@@ -64,6 +65,7 @@ func Default() Config {
 		LogLevel:  "info",
 		LogFormat: "auto",
 		ReadyWhen: "applied",
+		StateDir:  "/var/lib/confwatch",
 		Etcd: Etcd{
 			Endpoints:      []string{"http://127.0.0.1:2379"},
 			DialTimeout:    Duration{5 * time.Second},

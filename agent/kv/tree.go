@@ -27,6 +27,7 @@ type Store interface {
 type Tree struct {
 	m    map[string]string
 	keys []string // sorted
+	vals []string // vals[i] is the value of keys[i]
 }
 
 // NewTree returns an empty tree.
@@ -48,12 +49,17 @@ func (t *Tree) Put(key, value string) bool {
 		return false
 	}
 	t.m[key] = value
-	if !ok {
-		i := sort.SearchStrings(t.keys, key)
-		t.keys = append(t.keys, "")
-		copy(t.keys[i+1:], t.keys[i:])
-		t.keys[i] = key
+	i := sort.SearchStrings(t.keys, key)
+	if ok {
+		t.vals[i] = value
+		return true
 	}
+	t.keys = append(t.keys, "")
+	copy(t.keys[i+1:], t.keys[i:])
+	t.keys[i] = key
+	t.vals = append(t.vals, "")
+	copy(t.vals[i+1:], t.vals[i:])
+	t.vals[i] = value
 	return true
 }
 
@@ -65,6 +71,7 @@ func (t *Tree) Delete(key string) bool {
 	delete(t.m, key)
 	i := sort.SearchStrings(t.keys, key)
 	t.keys = append(t.keys[:i], t.keys[i+1:]...)
+	t.vals = append(t.vals[:i], t.vals[i+1:]...)
 	return true
 }
 
@@ -79,6 +86,10 @@ func (t *Tree) Reset(pairs []Pair) {
 		t.m[p.Key] = p.Value
 	}
 	sort.Strings(t.keys)
+	t.vals = make([]string, len(t.keys))
+	for i, k := range t.keys {
+		t.vals[i] = t.m[k]
+	}
 }
 
 // Scan calls fn for each key with the given prefix, in key order.
@@ -88,7 +99,7 @@ func (t *Tree) Scan(prefix string, fn func(key, value string) bool) {
 		if !strings.HasPrefix(k, prefix) {
 			return
 		}
-		if !fn(k, t.m[k]) {
+		if !fn(k, t.vals[i]) {
 			return
 		}
 	}
@@ -98,7 +109,21 @@ func (t *Tree) Scan(prefix string, fn func(key, value string) bool) {
 func (t *Tree) Pairs() []Pair {
 	out := make([]Pair, len(t.keys))
 	for i, k := range t.keys {
-		out[i] = Pair{k, t.m[k]}
+		out[i] = Pair{k, t.vals[i]}
 	}
 	return out
+}
+
+// Same reports whether the tree holds exactly pairs (in any order, no
+// duplicates).
+func (t *Tree) Same(pairs []Pair) bool {
+	if len(pairs) != len(t.keys) {
+		return false
+	}
+	for _, p := range pairs {
+		if v, ok := t.m[p.Key]; !ok || v != p.Value {
+			return false
+		}
+	}
+	return true
 }

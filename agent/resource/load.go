@@ -89,10 +89,7 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	if s.Src == "" {
 		at("src", "src is required")
 	} else {
-		r.SrcPath = s.Src
-		if !filepath.IsAbs(s.Src) {
-			r.SrcPath = filepath.Join(opts.ConfDir, "templates", s.Src)
-		}
+		r.SrcPath = srcPath(opts.ConfDir, s.Src)
 	}
 	if s.Dest == "" {
 		at("dest", "dest is required")
@@ -109,6 +106,13 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	r.Prefix = prefix
 	r.Dirs = dirs(prefix, s.Keys)
 	var err error
+	if r.UID, r.GID, err = resolveOwner(s); err != nil {
+		key := "owner"
+		if s.Owner == "" || s.UID != nil {
+			key = "group"
+		}
+		at(key, err.Error())
+	}
 	if r.FileMode, err = parseMode(s.Mode); err != nil {
 		at("mode", err.Error())
 	}
@@ -154,4 +158,20 @@ func bytesHasTemplate(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// srcPath resolves src against <confdir>/templates. confd joins even an
+// absolute src to the template directory; confwatch takes an absolute path
+// as it is, unless only the confd reading of it exists.
+func srcPath(confdir, src string) string {
+	rel := filepath.Join(confdir, "templates", src)
+	if !filepath.IsAbs(src) {
+		return rel
+	}
+	if _, err := os.Stat(src); err != nil {
+		if _, err := os.Stat(rel); err == nil {
+			return rel
+		}
+	}
+	return src
 }

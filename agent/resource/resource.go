@@ -56,6 +56,7 @@ type Resource struct {
 	Dirs     []string    // etcd directories read: prefix joined to each key, no trailing slash
 	FileMode fs.FileMode // 0 when unset: keep dest's mode, else 0644
 	Shrink   float64     // max_shrink as a fraction in [0,1]; 1 disables the guard
+	UID, GID int         // resolved owner; -1 when unset
 	WaitMin  time.Duration
 	WaitMax  time.Duration
 }

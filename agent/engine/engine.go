@@ -1,0 +1,141 @@
+// Package engine turns etcd data into applied files: it renders each template
+// resource from a kv view, runs the guards, and hands the changed ones to
+// apply, one transaction per reload group. It is shared by `render` (once),
+// `plan` (never applies) and `run` (continuously); the data comes from the
+// caller, so the engine itself does not talk to etcd.
+package engine
+
+import (
+	"context"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/confwatch/confwatch/agent/apply"
+	"github.com/confwatch/confwatch/agent/diag"
+	"github.com/confwatch/confwatch/agent/render"
+	"github.com/confwatch/confwatch/agent/resource"
+	"github.com/confwatch/confwatch/agent/state"
+)
+
+// ReloaderFunc builds the reload action of a group from its first resource;
+// nil means the resource has no reload. It is the seam for reload_unit.
+type ReloaderFunc func(r *resource.Resource) apply.Reloader
+
+// Options configure an Engine.
+type Options struct {
+	Log       *slog.Logger
+	Noop      bool // render and compare, change nothing
+	SyncOnly  bool // write files, run no check and no reload
+	Force     bool // apply even what the guards refuse
+	Reloaders ReloaderFunc
+	State     *state.Store
+	Runner    apply.Runner // nil: apply.Shell
+}
+
+// Engine holds the loaded resources and their parsed templates.
+type Engine struct {
+	opts    Options
+	res     []*resource.Resource
+	tmpl    map[string]*render.Template
+	groups  map[string][]*resource.Resource
+	applier *apply.Applier
+
+	mu     sync.Mutex
+	status map[string]Status
+}
+
+// New parses every template once. Problems name the template file and line.
+func New(res []*resource.Resource, opts Options) (*Engine, diag.List) {
+	if opts.Runner == nil {
+		opts.Runner = apply.Shell{}
+	}
+	if opts.State == nil {
+		opts.State = &state.Store{}
+	}
+	if opts.Reloaders == nil {
+		opts.Reloaders = CommandReloaders(opts.Runner)
+	}
+	e := &Engine{opts: opts, res: res, tmpl: map[string]*render.Template{}, groups: map[string][]*resource.Resource{},
+		status:  map[string]Status{},
+		applier: &apply.Applier{Log: opts.Log, Run: opts.Runner, NoReload: opts.SyncOnly}}
+	var probs diag.List
+	for _, r := range res {
+		t, err := render.ParseFile(r.SrcPath)
+		if err != nil {
+			probs = append(probs, templateProblem(r, err))
+			continue
+		}
+		e.tmpl[r.Name] = t
+		e.groups[r.Group()] = append(e.groups[r.Group()], r)
+	}
+	return e, probs
+}
+
+// Resources returns the loaded resources in load order.
+func (e *Engine) Resources() []*resource.Resource { return e.res }
+
+// Dirs returns every distinct etcd directory any resource reads, sorted.
+func (e *Engine) Dirs() []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range e.res {
+		for _, d := range r.Dirs {
+			if !seen[d] {
+				seen[d] = true
+				out = append(out, d)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Groups returns the group names, sorted.
+func (e *Engine) Groups() []string {
+	out := make([]string, 0, len(e.groups))
+	for g := range e.groups {
+		out = append(out, g)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// GroupOf returns the resources of group g.
+func (e *Engine) GroupOf(g string) []*resource.Resource { return e.groups[g] }
+
+// Status returns the latest status of every resource, in load order.
+func (e *Engine) Status() []Status {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := make([]Status, 0, len(e.res))
+	for _, r := range e.res {
+		s, ok := e.status[r.Name]
+		if !ok {
+			s = Status{Name: r.Name, Dest: r.Dest, State: StatePending}
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (e *Engine) setStatus(s Status) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s.State == StateOK || s.State == StateUnchanged {
+		s.LastApplied = time.Now()
+	} else if old, ok := e.status[s.Name]; ok {
+		s.LastApplied = old.LastApplied
+	}
+	e.status[s.Name] = s
+}
+
+// Sync renders and applies every group from trees at revision rev.
+func (e *Engine) Sync(ctx context.Context, src Source) []Status {
+	var out []Status
+	for _, g := range e.Groups() {
+		out = append(out, e.SyncGroup(ctx, g, src)...)
+	}
+	return out
+}

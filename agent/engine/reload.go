@@ -1,0 +1,72 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/confwatch/confwatch/agent/apply"
+	"github.com/confwatch/confwatch/agent/diag"
+	"github.com/confwatch/confwatch/agent/render"
+	"github.com/confwatch/confwatch/agent/resource"
+	"github.com/confwatch/confwatch/agent/state"
+)
+
+// CommandReloaders gives resources with a reload_cmd a shell reload; the
+// caller wraps it to add reload_unit.
+func CommandReloaders(run apply.Runner) ReloaderFunc {
+	return func(r *resource.Resource) apply.Reloader {
+		if r.ReloadCmd == "" {
+			return nil
+		}
+		return &CmdReloader{Cmd: r.ReloadCmd, Dest: r.Dest, Res: r, Run: run}
+	}
+}
+
+// CmdReloader runs a reload_cmd ({{.src}} and {{.dest}} are the destination).
+type CmdReloader struct {
+	Cmd  string
+	Dest string
+	Res  *resource.Resource
+	Run  apply.Runner
+}
+
+// Reload implements apply.Reloader.
+func (c *CmdReloader) Reload(ctx context.Context) error {
+	cmd, err := apply.Expand(c.Cmd, c.Dest, c.Dest)
+	if err != nil {
+		return err
+	}
+	out, err := c.Run.Run(ctx, cmd, c.Res.ReloadTimeout.Duration)
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+func (c *CmdReloader) String() string { return fmt.Sprintf("reload_cmd %q", c.Cmd) }
+
+func templateProblem(r *resource.Resource, err error) diag.Problem {
+	var re *render.Error
+	if errors.As(err, &re) {
+		return diag.Problem{File: re.File, Line: re.Line, Col: re.Col, Msg: fmt.Sprintf("%s (resource %s)", re.Msg, r.File)}
+	}
+	return diag.Problem{File: r.SrcPath, Msg: fmt.Sprintf("%v (resource %s)", err, r.File)}
+}
+
+// Action describes what applying r involves, for `plan`.
+func (e *Engine) Action(r *resource.Resource) string {
+	parts := []string{}
+	if r.CheckCmd != "" && !e.opts.SyncOnly {
+		parts = append(parts, "check")
+	}
+	parts = append(parts, "swap")
+	if rel := e.opts.Reloaders(r); rel != nil && !e.opts.SyncOnly {
+		parts = append(parts, rel.String())
+	}
+	return strings.Join(parts, " + ")
+}
+
+// Applied returns what r was last applied from, or nil.
+func (e *Engine) Applied(r *resource.Resource) *state.Applied { return e.opts.State.Get(r.Name) }

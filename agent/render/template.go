@@ -1,0 +1,96 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"text/template"
+
+	"github.com/confwatch/confwatch/agent/kv"
+)
+
+// Template is a parsed confd template; safe for concurrent Execute calls.
+//
+// It is parsed once. Each execution borrows, from a pool, a clone of the
+// parsed template whose store functions are bound to a private binding; the
+// binding is pointed at the execution's store for its duration. A clone is
+// made only when the pool is empty, so a steady-state Execute costs no
+// parsing, cloning or function-map building.
+type Template struct {
+	path string
+	name string             // text/template name: filepath.Base(path), as confd
+	text []byte             // source, for error columns
+	base *template.Template // parsed with unbound functions; never executed
+	pool sync.Pool          // *instance
+	hint atomic.Int64       // size of the last output, to size the buffer
+}
+
+// instance is a clone of base with its own store binding.
+type instance struct {
+	t *template.Template
+	b *binding
+}
+
+// Parse parses text (read from file path, used in errors) with every confd
+// function defined. Syntax errors and unknown functions come back as *Error
+// with File, Line, Col (0 if unknown) and Msg.
+func Parse(path string, text []byte) (*Template, error) {
+	name := filepath.Base(path)
+	base, err := template.New(name).Funcs(funcMap(&binding{})).Parse(string(text))
+	if err != nil {
+		return nil, parseError(path, name, text, err)
+	}
+	return &Template{path: path, name: name, text: text, base: base}, nil
+}
+
+// ParseFile reads and parses path. A read error is returned as is (wrapped).
+func ParseFile(path string) (*Template, error) {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	return Parse(path, text)
+}
+
+// Path returns the path the template was parsed from.
+func (t *Template) Path() string { return t.path }
+
+// Execute renders with store as the key space (a nil store is an empty one).
+// The template's data (dot) is nil, as in confd. A failing function (missing
+// key for get or getv without default, division by zero, bad json, ...) or
+// any other execution error returns *Error naming the template file, line and
+// column and, for a missing key, the key. On error no output is returned.
+func (t *Template) Execute(store kv.Store) ([]byte, error) {
+	in, err := t.instance()
+	if err != nil {
+		return nil, err
+	}
+	in.b.store = orEmpty(store)
+	var buf bytes.Buffer
+	buf.Grow(int(t.hint.Load()))
+	err = in.t.Execute(&buf, nil)
+	in.b.store = nil
+	t.pool.Put(in)
+	if err != nil {
+		return nil, execError(t.path, t.name, err)
+	}
+	t.hint.Store(int64(buf.Len()) + int64(buf.Len())/8)
+	return buf.Bytes(), nil
+}
+
+// instance takes an instance from the pool or clones a new one.
+func (t *Template) instance() (*instance, error) {
+	if in, ok := t.pool.Get().(*instance); ok {
+		return in, nil
+	}
+	c, err := t.base.Clone()
+	if err != nil {
+		return nil, fmt.Errorf("clone template %s: %w", t.path, err)
+	}
+	b := &binding{}
+	c.Funcs(storeFuncs(b))
+	return &instance{t: c, b: b}, nil
+}

@@ -1,0 +1,118 @@
+// Package state keeps, per template resource, what the last applied render
+// was made from (revision, key counts per directory), so guards compare with
+// it across restarts and plan can say what changed since. One small JSON file
+// per resource, written atomically; an unwritable directory degrades to
+// memory only.
+package state
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// Applied is what one resource was last applied from.
+type Applied struct {
+	Revision int64     `json:"revision"`
+	Dirs     []string  `json:"dirs"`
+	Counts   []int     `json:"counts"`
+	At       time.Time `json:"at"`
+}
+
+// CountsFor returns the counts for dirs when they were recorded for the same
+// directories, else nil.
+func (a *Applied) CountsFor(dirs []string) []int {
+	if a == nil || len(a.Dirs) != len(dirs) {
+		return nil
+	}
+	for i := range dirs {
+		if a.Dirs[i] != dirs[i] {
+			return nil
+		}
+	}
+	return a.Counts
+}
+
+// Store reads and writes state files under Dir ("" keeps state in memory).
+type Store struct {
+	Dir string
+	mu  sync.Mutex
+	mem map[string]*Applied
+}
+
+// Get returns the last applied state of resource name, or nil.
+func (s *Store) Get(name string) *Applied {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a, ok := s.mem[name]; ok {
+		return a
+	}
+	if s.Dir == "" {
+		return nil
+	}
+	b, err := os.ReadFile(s.path(name))
+	if err != nil {
+		return nil
+	}
+	var a Applied
+	if json.Unmarshal(b, &a) != nil {
+		return nil
+	}
+	s.remember(name, &a)
+	return &a
+}
+
+// Put records a as the last applied state of name; the error says only that
+// it could not be made durable (memory is updated all the same).
+func (s *Store) Put(name string, a Applied) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.remember(name, &a)
+	if s.Dir == "" {
+		return nil
+	}
+	b, _ := json.Marshal(a)
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	tmp := s.path(name) + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return fmt.Errorf("state: %w", err)
+	}
+	if err := os.Rename(tmp, s.path(name)); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("state: %w", err)
+	}
+	return nil
+}
+
+func (s *Store) remember(name string, a *Applied) {
+	if s.mem == nil {
+		s.mem = map[string]*Applied{}
+	}
+	s.mem[name] = a
+}
+
+func (s *Store) path(name string) string { return filepath.Join(s.Dir, name+".json") }
+
+// Writable reports whether Dir can be created and written.
+func (s *Store) Writable() error {
+	if s.Dir == "" {
+		return nil
+	}
+	if err := os.MkdirAll(s.Dir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	f, err := os.CreateTemp(s.Dir, ".probe")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	_ = f.Close()
+	return os.Remove(name)
+}

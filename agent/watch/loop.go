@@ -1,0 +1,277 @@
+package watch
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/confwatch/confwatch/agent/engine"
+	"github.com/confwatch/confwatch/agent/etcd"
+	"github.com/confwatch/confwatch/agent/kv"
+)
+
+// Options configure a Loop.
+type Options struct {
+	Client         *clientv3.Client
+	Engine         *engine.Engine
+	Log            *slog.Logger
+	Poll           time.Duration // > 0: poll every Poll instead of watching
+	RequestTimeout time.Duration // bound on one list
+	HealthEvery    time.Duration // etcd reachability probe period (default 2s)
+	Grace          time.Duration // bound on finishing an apply at shutdown (default 90s)
+	Hooks          Hooks
+}
+
+// Hooks let the caller follow the loop (sd_notify, metrics, the demo). They
+// run on the loop goroutine and must not block.
+type Hooks struct {
+	// Tick runs at least every HealthEvery while the loop is alive: the
+	// watchdog's proof of life.
+	Tick func()
+	// Synced runs once, after the first list of every directory.
+	Synced func(rev int64)
+	// Applied runs after each transaction with its statuses.
+	Applied func(group string, sts []engine.Status, took time.Duration)
+	// Etcd runs when etcd becomes reachable (up) or not; since is when.
+	Etcd func(up bool, since time.Time, err error)
+	// Changed runs after the cache took in a change.
+	Changed func(dir string, rev int64, puts, dels int)
+}
+
+// Loop is one running agent.
+type Loop struct {
+	o      Options
+	trees  map[string]*kv.Tree
+	rev    int64
+	synced map[string]bool
+	sched  *scheduler
+	ups    chan update
+	done   chan result
+	wg     sync.WaitGroup
+}
+
+type result struct {
+	group string
+	sts   []engine.Status
+	took  time.Duration
+}
+
+// New builds a loop over the engine's directories.
+func New(o Options) *Loop {
+	if o.RequestTimeout <= 0 {
+		o.RequestTimeout = 30 * time.Second
+	}
+	if o.HealthEvery <= 0 {
+		o.HealthEvery = 2 * time.Second
+	}
+	if o.Grace <= 0 {
+		o.Grace = 90 * time.Second
+	}
+	l := &Loop{o: o, trees: map[string]*kv.Tree{}, synced: map[string]bool{},
+		ups: make(chan update, 64), done: make(chan result, 16)}
+	for _, d := range o.Engine.Dirs() {
+		l.trees[d] = kv.NewTree()
+	}
+	l.sched = newScheduler(o.Engine)
+	return l
+}
+
+// Revision is the newest revision the cache holds (engine.Source).
+func (l *Loop) Revision() int64 { return l.rev }
+
+// Tree returns the live tree of dir (engine.Source).
+func (l *Loop) Tree(dir string) *kv.Tree {
+	if t, ok := l.trees[dir]; ok {
+		return t
+	}
+	return kv.NewTree()
+}
+
+// Run runs until ctx ends, then lets a running apply finish (bounded by
+// Grace) and returns nil. Destinations are never touched before every
+// directory has been listed once.
+func (l *Loop) Run(ctx context.Context) error {
+	applyCtx, stopApplies := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopApplies()
+	feedCtx, stopFeeds := context.WithCancel(ctx)
+	h := &health{o: l.o, events: make(chan healthEvent, 1)}
+	l.wg.Add(2)
+	go func() { defer l.wg.Done(); l.feed(feedCtx) }()
+	go func() { defer l.wg.Done(); h.run(feedCtx) }()
+	defer func() { stopFeeds(); l.wg.Wait() }()
+	tick := time.NewTicker(l.o.HealthEvery / 2)
+	defer tick.Stop()
+	for {
+		l.tick()
+		select {
+		case <-ctx.Done():
+			return l.drain(stopApplies)
+		case u := <-l.ups:
+			l.take(u)
+		case r := <-l.done:
+			l.finished(r)
+		case ev := <-h.events:
+			l.logEtcd(ev)
+			if l.o.Hooks.Etcd != nil {
+				l.o.Hooks.Etcd(ev.up, ev.since, ev.err)
+			}
+		case <-tick.C:
+		case <-l.sched.timer():
+			l.sched.fired()
+		}
+		l.startDue(applyCtx)
+	}
+}
+
+func (l *Loop) tick() {
+	if l.o.Hooks.Tick != nil {
+		l.o.Hooks.Tick()
+	}
+}
+
+// drain waits for running applies, at most Grace, then abandons them.
+func (l *Loop) drain(stop context.CancelFunc) error {
+	deadline := time.NewTimer(l.o.Grace)
+	defer deadline.Stop()
+	for l.sched.busyCount() > 0 {
+		select {
+		case r := <-l.done:
+			l.finished(r)
+		case <-deadline.C:
+			stop()
+			l.o.Log.Warn("shutdown: an apply did not finish in time; abandoning it", "grace", l.o.Grace)
+			return nil
+		}
+	}
+	return nil
+}
+
+// take applies one directory update to its tree and marks the groups that
+// read the directory.
+func (l *Loop) take(u update) {
+	t, ok := l.trees[u.dir]
+	if !ok {
+		return
+	}
+	changed := false
+	if u.reset {
+		changed = !t.Same(u.pairs)
+		t.Reset(u.pairs)
+	} else {
+		for _, p := range u.pairs {
+			changed = t.Put(p.Key, p.Value) || changed
+		}
+		for _, k := range u.dels {
+			changed = t.Delete(k) || changed
+		}
+	}
+	if u.rev > l.rev {
+		l.rev = u.rev
+	}
+	first := !l.synced[u.dir]
+	l.synced[u.dir] = true
+	if l.o.Hooks.Changed != nil && !u.reset {
+		l.o.Hooks.Changed(u.dir, u.rev, len(u.pairs), len(u.dels))
+	}
+	if first && len(l.synced) == len(l.trees) && l.o.Hooks.Synced != nil {
+		l.o.Hooks.Synced(l.rev)
+	}
+	if changed || first {
+		l.sched.markDir(u.dir, time.Now())
+	}
+}
+
+// startDue renders and hands to its worker every group whose time has come.
+func (l *Loop) startDue(ctx context.Context) {
+	if len(l.synced) < len(l.trees) {
+		return
+	}
+	for _, g := range l.sched.due(time.Now()) {
+		rs := l.o.Engine.GroupOf(g)
+		cands := make([]engine.Candidate, len(rs))
+		for i, r := range rs {
+			cands[i] = l.o.Engine.Prepare(r, l)
+		}
+		l.wg.Add(1)
+		go func() {
+			defer l.wg.Done()
+			t0 := time.Now()
+			sts := l.o.Engine.ApplyCandidates(ctx, g, cands)
+			l.done <- result{group: g, sts: sts, took: time.Since(t0)}
+		}()
+	}
+}
+
+func (l *Loop) finished(r result) {
+	l.sched.finished(r.group, r.sts, time.Now())
+	if l.o.Hooks.Applied != nil {
+		l.o.Hooks.Applied(r.group, r.sts, r.took)
+	}
+}
+
+// feed lists every directory at one revision, then watches each (or polls).
+func (l *Loop) feed(ctx context.Context) {
+	bo := backoff{min: 200 * time.Millisecond, max: 10 * time.Second}
+	dirs := l.o.Engine.Dirs()
+	var snap *etcd.Snapshot
+	for {
+		rctx, cancel := context.WithTimeout(ctx, l.o.RequestTimeout)
+		s, err := etcd.Read(rctx, l.o.Client, dirs)
+		cancel()
+		if err == nil {
+			snap = s
+			break
+		}
+		if !sleep(ctx, bo.next()) {
+			return
+		}
+	}
+	for _, d := range dirs {
+		pairs := make([]kv.Pair, 0, len(snap.Dirs[d]))
+		for _, e := range snap.Dirs[d] {
+			pairs = append(pairs, kv.Pair{Key: e.Key, Value: e.Value})
+		}
+		select {
+		case l.ups <- update{dir: d, rev: snap.Revision, reset: true, pairs: pairs}:
+		case <-ctx.Done():
+			return
+		}
+	}
+	if l.o.Poll > 0 {
+		l.poll(ctx, dirs)
+		return
+	}
+	var wg sync.WaitGroup
+	for _, d := range dirs {
+		w := &dirWatcher{cli: l.o.Client, dir: d, log: l.o.Log, out: l.ups, rt: l.o.RequestTimeout}
+		wg.Add(1)
+		go func() { defer wg.Done(); w.run(ctx, snap.Revision) }()
+	}
+	wg.Wait()
+}
+
+// poll re-lists every directory every Poll (confd's -interval mode).
+func (l *Loop) poll(ctx context.Context, dirs []string) {
+	for sleep(ctx, l.o.Poll) {
+		for _, d := range dirs {
+			w := &dirWatcher{cli: l.o.Client, dir: d, log: l.o.Log, out: l.ups, rt: l.o.RequestTimeout}
+			if _, err := w.list(ctx); err != nil {
+				l.o.Log.Debug("poll failed", "dir", d, "err", err)
+			}
+		}
+	}
+}
+
+func (r result) String() string { return fmt.Sprintf("%s: %d resources in %s", r.group, len(r.sts), r.took) }
+
+func (l *Loop) logEtcd(ev healthEvent) {
+	if ev.up {
+		l.o.Log.Info("etcd reachable", "endpoints", l.o.Client.Endpoints())
+		return
+	}
+	l.o.Log.Warn("etcd unreachable: keeping the last good files", "endpoints", l.o.Client.Endpoints(), "err", ev.err)
+}

@@ -1,0 +1,166 @@
+package watch
+
+import (
+	"time"
+
+	"github.com/confwatch/confwatch/agent/engine"
+)
+
+// scheduler decides when each reload group renders and applies:
+//   - the first change after a quiet period starts at once;
+//   - changes during a running apply are merged and start when it ends;
+//   - min_reload_interval spaces applies, merging what arrives between them;
+//   - wait = "min:max" waits for min of quiet, at most max after the first change;
+//   - a failed apply is retried with backoff until it succeeds or the data changes.
+//
+// The final state is never dropped: a dirty group always has a due time.
+type scheduler struct {
+	groups map[string]*gstate
+	byDir  map[string][]string // dir -> groups reading it
+	t      *time.Timer
+	tAt    time.Time
+}
+
+type gstate struct {
+	minInterval      time.Duration
+	waitMin, waitMax time.Duration
+	dirty, busy      bool
+	firstDirty       time.Time
+	lastDirty        time.Time
+	lastStart        time.Time
+	retryAt          time.Time
+	failures         int
+}
+
+func newScheduler(e *engine.Engine) *scheduler {
+	s := &scheduler{groups: map[string]*gstate{}, byDir: map[string][]string{}}
+	for _, g := range e.Groups() {
+		st := &gstate{}
+		seen := map[string]bool{}
+		for _, r := range e.GroupOf(g) {
+			st.minInterval = max(st.minInterval, r.MinReloadInterval.Duration)
+			st.waitMin, st.waitMax = max(st.waitMin, r.WaitMin), max(st.waitMax, r.WaitMax)
+			for _, d := range r.Dirs {
+				if !seen[d] {
+					seen[d] = true
+					s.byDir[d] = append(s.byDir[d], g)
+				}
+			}
+		}
+		s.groups[g] = st
+	}
+	return s
+}
+
+// markDir records that dir changed at now.
+func (s *scheduler) markDir(dir string, now time.Time) {
+	for _, g := range s.byDir[dir] {
+		st := s.groups[g]
+		if !st.dirty {
+			st.firstDirty = now
+		}
+		st.dirty, st.lastDirty = true, now
+		st.retryAt = time.Time{} // new data: no need to wait out a retry backoff
+	}
+}
+
+// dueAt is the earliest time the dirty group g may start.
+func (st *gstate) dueAt() time.Time {
+	at := st.firstDirty
+	if st.waitMin > 0 {
+		at = st.lastDirty.Add(st.waitMin)
+		if lim := st.firstDirty.Add(st.waitMax); st.waitMax > 0 && lim.Before(at) {
+			at = lim
+		}
+	}
+	if !st.lastStart.IsZero() && st.minInterval > 0 {
+		if next := st.lastStart.Add(st.minInterval); next.After(at) {
+			at = next
+		}
+	}
+	if st.retryAt.After(at) {
+		at = st.retryAt
+	}
+	return at
+}
+
+// due returns the groups to start now, marks them busy, and arms the timer
+// for the next one.
+func (s *scheduler) due(now time.Time) []string {
+	var out []string
+	var next time.Time
+	for g, st := range s.groups {
+		if !st.dirty || st.busy {
+			continue
+		}
+		at := st.dueAt()
+		if !at.After(now) {
+			st.dirty, st.busy, st.lastStart = false, true, now
+			out = append(out, g)
+			continue
+		}
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
+	s.arm(next, now)
+	return out
+}
+
+func (s *scheduler) arm(at, now time.Time) {
+	if at.IsZero() {
+		return
+	}
+	if s.t != nil && s.tAt.Equal(at) {
+		return
+	}
+	if s.t != nil {
+		s.t.Stop()
+	}
+	s.t, s.tAt = time.NewTimer(at.Sub(now)), at
+}
+
+// timer is the channel of the next due time (nil: none armed).
+func (s *scheduler) timer() <-chan time.Time {
+	if s.t == nil {
+		return nil
+	}
+	return s.t.C
+}
+
+// finished records the end of g's apply; failed applies are retried with
+// backoff (refusals and render errors wait for new data).
+func (s *scheduler) finished(g string, sts []engine.Status, now time.Time) {
+	st := s.groups[g]
+	st.busy = false
+	retry := false
+	for _, x := range sts {
+		if x.State == engine.StateFailed && x.Stage != "" {
+			retry = true
+		}
+	}
+	if !retry {
+		st.failures = 0
+		return
+	}
+	st.failures++
+	d := min(time.Second<<min(st.failures-1, 6), time.Minute)
+	if st.dirty {
+		return // new data arrived meanwhile: apply it, no need to wait
+	}
+	st.dirty, st.firstDirty, st.lastDirty = true, now, now
+	st.retryAt = now.Add(d)
+}
+
+// fired is called when the timer's channel delivered.
+func (s *scheduler) fired() { s.t, s.tAt = nil, time.Time{} }
+
+func (s *scheduler) busyCount() int {
+	n := 0
+	for _, st := range s.groups {
+		if st.busy {
+			n++
+		}
+	}
+	return n
+}
