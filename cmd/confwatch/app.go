@@ -1,0 +1,67 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailed  = 1 // a resource failed, was refused, or a check found problems
+	exitUsage   = 2 // bad flags, configuration or resources
+	exitNoEtcd  = 3 // etcd could not be reached
+	exitOneShot = exitFailed
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// run is the whole command line, testable in-process.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := newApp(stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	var ec cli.ExitCoder
+	if errors.As(err, &ec) {
+		if msg := err.Error(); msg != "" {
+			fmt.Fprintln(stderr, "confwatch:", msg)
+		}
+		return ec.ExitCode()
+	}
+	fmt.Fprintln(stderr, "confwatch:", err)
+	return exitUsage
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	app := &cli.App{
+		Name:    "confwatch",
+		Usage:   "keep configuration files in step with etcd v3, the systemd way",
+		Version: version,
+		Description: "confwatch renders confd-compatible templates from etcd v3, checks the result, swaps it in\n" +
+			"atomically and reloads the service through systemd, rolling back when the reload fails.\n" +
+			"Run without a command, it accepts confd's own command line (-onetime, -watch, -interval).",
+		Writer:                 stdout,
+		ErrWriter:              stderr,
+		EnableBashCompletion:   true,
+		UseShortOptionHandling: false,
+		ExitErrHandler:         func(*cli.Context, error) {},
+		Flags:                  append(commonFlags(), confdFlags()...),
+		Action:                 confdAction,
+		Commands: []*cli.Command{
+			renderCommand(),
+			planCommand(),
+			checkCommand(),
+			runCommand(),
+			docsCommand(),
+		},
+	}
+	app.Commands = append(app.Commands, extraCommands()...)
+	return app
+}

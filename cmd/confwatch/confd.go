@@ -1,0 +1,40 @@
+package main
+
+import (
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+// confdAction runs when no command is given: confd's own command line.
+// -onetime renders once, -watch (or watch = true in confd.toml) watches, and
+// otherwise confwatch polls every -interval seconds, as confd does.
+func confdAction(c *cli.Context) error {
+	if c.NumFlags() == 0 && c.NArg() == 0 {
+		return cli.ShowAppHelp(c)
+	}
+	if c.Bool("onetime") {
+		return renderAction(c)
+	}
+	s, err := prepare(c, false, systemdReloaders)
+	if err != nil {
+		return err
+	}
+	if c.Bool("keep-stage-file") {
+		s.log.Warn("-keep-stage-file is accepted for confd but ignored: staged files are always removed")
+	}
+	if c.NArg() > 0 {
+		return cli.Exit("unknown command "+c.Args().First()+"; see confwatch --help", exitUsage)
+	}
+	if c.Bool("watch") || s.confdRes.Watch {
+		return runAgent(c, s, 0)
+	}
+	interval := time.Duration(c.Int("interval")) * time.Second
+	if !c.IsSet("interval") && s.cfg.Interval.Duration > 0 {
+		interval = s.cfg.Interval.Duration
+	}
+	if interval <= 0 {
+		return cli.Exit("-interval must be positive", exitUsage)
+	}
+	return runAgent(c, s, interval)
+}

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/confwatch/confwatch/agent/engine"
+	"github.com/confwatch/confwatch/agent/etcd"
+	"github.com/confwatch/confwatch/agent/resource"
+	"github.com/confwatch/confwatch/agent/state"
+)
+
+// setup is what every etcd-reading command needs: configuration, resources
+// with parsed templates, and an engine.
+type setup struct {
+	*loaded
+	eng *engine.Engine
+}
+
+// prepare loads configuration, resources and templates; any error in them is
+// an exit with exitUsage and every problem printed.
+func prepare(c *cli.Context, force bool, reloaders func(*loaded) engine.ReloaderFunc) (*setup, error) {
+	l, err := loadConfig(c)
+	if err != nil {
+		return nil, err
+	}
+	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix})
+	for _, p := range probs.Warnings() {
+		l.log.Warn(p.Error())
+	}
+	if err := probs.Err(); err != nil {
+		return nil, cli.Exit(err, exitUsage)
+	}
+	opts := engine.Options{Log: l.log, Noop: l.cfg.Noop, SyncOnly: l.cfg.SyncOnly, Force: force,
+		State: &state.Store{Dir: l.cfg.StateDir}}
+	if reloaders != nil {
+		opts.Reloaders = reloaders(l)
+	}
+	if err := opts.State.Writable(); err != nil && !l.cfg.Noop {
+		l.log.Warn("state directory not writable: guards compare with this process's memory only", "dir", l.cfg.StateDir, "err", err)
+		opts.State.Dir = ""
+	}
+	eng, probs := engine.New(res, opts)
+	if err := probs.Err(); err != nil {
+		return nil, cli.Exit(err, exitUsage)
+	}
+	return &setup{loaded: l, eng: eng}, nil
+}
+
+// connect builds an etcd client and checks it answers within the dial timeout.
+func (s *setup) connect(ctx context.Context) (*clientv3.Client, error) {
+	cli, err := etcd.New(s.cfg.Etcd)
+	if err != nil {
+		return nil, cli2exit(err, exitUsage)
+	}
+	if err := etcd.Probe(ctx, cli, s.cfg.Etcd.DialTimeout.Duration); err != nil {
+		_ = cli.Close()
+		return nil, cli2exit(err, exitNoEtcd)
+	}
+	return cli, nil
+}
+
+// snapshot reads every directory the resources need at one revision.
+func (s *setup) snapshot(ctx context.Context, c *clientv3.Client) (*etcd.Snapshot, error) {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.Etcd.RequestTimeout.Duration)
+	defer cancel()
+	snap, err := etcd.Read(ctx, c, s.eng.Dirs())
+	if err != nil {
+		return nil, cli2exit(fmt.Errorf("etcd: %w", err), exitNoEtcd)
+	}
+	s.log.Info("read etcd", "revision", snap.Revision, "dirs", len(snap.Dirs))
+	return snap, nil
+}
+
+func cli2exit(err error, code int) error { return cli.Exit(err, code) }
+
+// connectLazy builds a client without waiting for etcd: the agent starts
+// even when etcd is down and keeps retrying, leaving files alone meanwhile.
+func (s *setup) connectLazy() (*clientv3.Client, error) {
+	c, err := etcd.New(s.cfg.Etcd)
+	if err != nil {
+		return nil, cli2exit(err, exitUsage)
+	}
+	return c, nil
+}

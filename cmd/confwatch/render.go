@@ -1,0 +1,58 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/confwatch/confwatch/agent/engine"
+)
+
+func renderCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "render",
+		Usage: "render every template resource once from etcd and apply the changed ones (confd -onetime)",
+		Description: "Exit status 0 when every resource is applied or unchanged; 1 when one failed or was refused\n" +
+			"by a guard (use --force to apply it anyway); 2 for bad configuration; 3 when etcd is unreachable.",
+		Flags: append(commonFlags(),
+			&cli.BoolFlag{Name: "force", Usage: "apply renders the guards refuse (empty or collapsing key sets)"}),
+		Action: renderAction,
+	}
+}
+
+func renderAction(c *cli.Context) error {
+	s, err := prepare(c, c.Bool("force"), systemdReloaders)
+	if err != nil {
+		return err
+	}
+	return renderOnce(c, s)
+}
+
+func renderOnce(c *cli.Context, s *setup) error {
+	cli_, err := s.connect(c.Context)
+	if err != nil {
+		return err
+	}
+	defer cli_.Close()
+	snap, err := s.snapshot(c.Context, cli_)
+	if err != nil {
+		return err
+	}
+	sts := s.eng.Sync(c.Context, snap.Trees())
+	return summarize(c, sts)
+}
+
+// summarize prints one line per resource and fails unless all are fine.
+func summarize(c *cli.Context, sts []engine.Status) error {
+	bad := 0
+	for _, st := range sts {
+		fmt.Fprintln(c.App.Writer, st.String())
+		if !st.OK() && st.State != engine.StateWouldDo {
+			bad++
+		}
+	}
+	if bad > 0 {
+		return cli.Exit(fmt.Sprintf("%d of %d resources not applied", bad, len(sts)), exitFailed)
+	}
+	return nil
+}

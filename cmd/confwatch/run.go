@@ -1,0 +1,52 @@
+package main
+
+import (
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/confwatch/confwatch/agent/engine"
+	"github.com/confwatch/confwatch/agent/watch"
+)
+
+func runCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "run",
+		Usage: "watch etcd and keep every template resource applied (the agent)",
+		Description: "Lists every directory the resources read, watches each from that revision, and applies\n" +
+			"each reload group as its data changes: the first change at once, changes during an apply\n" +
+			"merged into the next, min_reload_interval and wait honoured, the final state always applied.\n" +
+			"A failed apply is retried with backoff. SIGHUP re-reads configuration, resources and\n" +
+			"templates (a broken set is rejected and the old one keeps running); SIGTERM finishes a\n" +
+			"running apply and exits 0.",
+		Flags: append(commonFlags(),
+			&cli.DurationFlag{Name: "interval", Usage: "poll every `DURATION` instead of watching (confd -interval)"}),
+		Action: func(c *cli.Context) error {
+			s, err := prepare(c, false, systemdReloaders)
+			if err != nil {
+				return err
+			}
+			return runAgent(c, s, c.Duration("interval"))
+		},
+	}
+}
+
+// runAgent runs the agent until the context ends: by watching etcd when interval
+// is 0, else by polling every interval.
+func runAgent(c *cli.Context, s *setup, interval time.Duration) error {
+	a := &agent{c: c, poll: interval}
+	return a.run(s)
+}
+
+// logHooks are the hooks every agent has: a log line per change.
+func logHooks(s *setup) watch.Hooks {
+	return watch.Hooks{
+		Synced: func(rev int64) { s.log.Info("cache synced", "revision", rev, "dirs", len(s.eng.Dirs())) },
+		Changed: func(dir string, rev int64, puts, dels int) {
+			s.log.Debug("change", "dir", dir, "revision", rev, "puts", puts, "deletes", dels)
+		},
+		Applied: func(group string, sts []engine.Status, took time.Duration) {
+			s.log.Debug("transaction done", "group", group, "took", took)
+		},
+	}
+}
