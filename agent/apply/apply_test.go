@@ -176,3 +176,14 @@ func TestCleanEnv(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+func TestDaemonizingCommandIsNotAFailure(t *testing.T) {
+	start := time.Now()
+	out, err := Shell{}.Run(context.Background(), "(sleep 5 &) ; echo started", 10*time.Second)
+	if err != nil || !strings.Contains(string(out), "started") {
+		t.Fatalf("err %v out %q", err, out)
+	}
+	if time.Since(start) > 4*time.Second {
+		t.Fatal("waited for the background child")
+	}
+}

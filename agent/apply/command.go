@@ -48,6 +48,14 @@ func (Shell) Run(ctx context.Context, cmd string, timeout time.Duration) ([]byte
 	var out bytes.Buffer
 	c.Stdout, c.Stderr = &out, &out
 	err := c.Run()
+	if errors.Is(err, exec.ErrWaitDelay) {
+		// The command exited, but something it started (a daemon) still
+		// holds its output: the command's own exit status is what counts.
+		err = nil
+		if c.ProcessState != nil && !c.ProcessState.Success() {
+			err = fmt.Errorf("exit status %d", c.ProcessState.ExitCode())
+		}
+	}
 	if ctx.Err() == context.DeadlineExceeded {
 		return out.Bytes(), fmt.Errorf("%w: %q timed out after %s", ErrCommand, cmd, timeout)
 	}

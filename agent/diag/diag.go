@@ -15,7 +15,18 @@ type Problem struct {
 	Col     int
 	Msg     string
 	Warning bool // a warning does not fail a check
+	Code    Code // what kind of problem, for callers that branch on it
 }
+
+// Code classifies a problem.
+type Code int
+
+// Problem codes.
+const (
+	CodeOther      Code = iota
+	CodeSyntax          // the file could not be decoded at all
+	CodeUnknownKey      // a key the schema does not have; the rest decoded
+)
 
 // Error formats the problem as file:line:col: message, leaving out unknown parts.
 func (p Problem) Error() string {

@@ -26,9 +26,11 @@ func DecodeTOML(path string, v any, known func(toml.Key) bool) (tolerated []toml
 	if err != nil {
 		var pe toml.ParseError
 		if errors.As(err, &pe) {
-			return nil, List{{File: path, Line: pe.Position.Line, Col: pe.Position.Col, Msg: pe.Message}}, nil
+			return nil, List{{File: path, Line: pe.Position.Line, Col: pe.Position.Col, Msg: pe.Message, Code: CodeSyntax}}, nil
 		}
-		return nil, List{typeProblem(path, data, err)}, nil
+		p := typeProblem(path, data, err)
+		p.Code = CodeSyntax
+		return nil, List{p}, nil
 	}
 	for _, k := range md.Undecoded() {
 		if known != nil && known(k) {
@@ -36,7 +38,7 @@ func DecodeTOML(path string, v any, known func(toml.Key) bool) (tolerated []toml
 			continue
 		}
 		line, col := KeyPosition(data, k)
-		problems = append(problems, Problem{File: path, Line: line, Col: col, Msg: fmt.Sprintf("unknown key %q", k.String())})
+		problems = append(problems, Problem{File: path, Line: line, Col: col, Msg: fmt.Sprintf("unknown key %q", k.String()), Code: CodeUnknownKey})
 	}
 	return tolerated, problems, nil
 }

@@ -20,6 +20,9 @@ var forkKeys = map[string]bool{"output_format": true, "debounce": true, "backend
 type Options struct {
 	ConfDir string
 	Prefix  string // global prefix: replaces each resource's own, as in confd
+	// KeepBroken returns resources that have problems too (for `check`, so
+	// their templates and paths are checked as well); never use them to apply.
+	KeepBroken bool
 }
 
 // LoadAll reads every conf.d/*.toml under opts.ConfDir, in name order. It
@@ -40,9 +43,9 @@ func LoadAll(opts Options) ([]*Resource, diag.List) {
 	var out []*Resource
 	var probs diag.List
 	for _, f := range files {
-		r, p := Load(f, opts)
+		r, p := load(f, opts)
 		probs = append(probs, p...)
-		if r != nil {
+		if r != nil && (opts.KeepBroken || len(p.Errors()) == 0) {
 			out = append(out, r)
 		}
 	}
@@ -55,6 +58,15 @@ func LoadAll(opts Options) ([]*Resource, diag.List) {
 // Load reads one template resource file. It returns nil and the problems when
 // the file cannot be used.
 func Load(file string, opts Options) (*Resource, diag.List) {
+	r, probs := load(file, opts)
+	if len(probs.Errors()) > 0 {
+		return nil, probs
+	}
+	return r, probs
+}
+
+// load returns the resource whenever the file decoded, with its problems.
+func load(file string, opts Options) (*Resource, diag.List) {
 	var f File
 	tolerated, probs, err := diag.DecodeTOML(file, &f, func(k toml.Key) bool {
 		return len(k) >= 2 && k[0] == "template" && forkKeys[k[1]]
@@ -68,7 +80,7 @@ func Load(file string, opts Options) (*Resource, diag.List) {
 		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Warning: true,
 			Msg: fmt.Sprintf("key %q of the confd fork is accepted but has no effect in confwatch", k.String())})
 	}
-	if len(probs.Errors()) > 0 {
+	if !hasUnknownOnly(probs) {
 		return nil, probs
 	}
 	r, more := build(file, data, f.Template, opts)
@@ -137,10 +149,21 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	if r.ReloadMode == "" {
 		r.ReloadMode = "reload"
 	}
-	if len(probs) > 0 {
+	if !bytesHasTemplate(data) {
 		return nil, probs
 	}
-	return r, nil
+	return r, probs
+}
+
+// hasUnknownOnly reports whether every error is an unknown key, after which
+// the rest of the file is still worth checking.
+func hasUnknownOnly(l diag.List) bool {
+	for _, p := range l.Errors() {
+		if p.Code != diag.CodeUnknownKey {
+			return false
+		}
+	}
+	return true
 }
 
 func validMode(m string) bool {

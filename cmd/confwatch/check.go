@@ -30,7 +30,7 @@ func checkAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix})
+	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix, KeepBroken: true})
 	for _, r := range res {
 		probs = append(probs, fsProblems(r)...)
 	}

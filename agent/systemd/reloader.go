@@ -1,0 +1,32 @@
+package systemd
+
+import "context"
+
+// Reloader is one resource's reload action: Mode ("" is ModeReload) applied to Unit through
+// M. It satisfies interface{ Reload(context.Context) error; String() string }.
+type Reloader struct {
+	M               *Manager
+	Unit, Mode      string
+	StartIfInactive bool
+}
+
+// Reload calls r.M.Reload for r.Unit.
+func (r Reloader) Reload(ctx context.Context) error {
+	return r.M.Reload(ctx, r.Unit, r.mode(), r.StartIfInactive)
+}
+
+// String describes the action, e.g. "systemd reload nginx.service".
+func (r Reloader) String() string {
+	s := "systemd " + r.mode() + " " + r.Unit
+	if r.StartIfInactive {
+		s += " (start if inactive)"
+	}
+	return s
+}
+
+func (r Reloader) mode() string {
+	if r.Mode == "" {
+		return ModeReload
+	}
+	return r.Mode
+}

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/confwatch/confwatch/internal/testetcd"
+)
+
+// regRun runs `confwatch register ARGS...` in-process, as run() does once
+// the command is in newApp.
+func regRun(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	app := &cli.App{Name: "confwatch", Writer: stdout, ErrWriter: stderr,
+		ExitErrHandler: func(*cli.Context, error) {}, Commands: []*cli.Command{registerCommand()}}
+	err := app.RunContext(ctx, append([]string{"confwatch", "register"}, args...))
+	var ec cli.ExitCoder
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &ec):
+		io.WriteString(stderr, err.Error())
+		return ec.ExitCode()
+	}
+	io.WriteString(stderr, err.Error())
+	return exitUsage
+}
+
+// regBase is a hermetic configuration: an empty confwatch.toml and confdir.
+func regBase(t *testing.T, endpoint string) []string {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "confwatch.toml")
+	if err := os.WriteFile(cfg, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return []string{"--config", cfg, "--confdir", dir, "--endpoints", endpoint, "--log-format", "text"}
+}
+
+func TestRegisterRefusesBadFlags(t *testing.T) {
+	base := regBase(t, "http://127.0.0.1:1")
+	for _, tt := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no key", []string{"--value", "v"}, `"key"`},
+		{"no value", []string{"--key", "/k"}, "--value or --value-json is required"},
+		{"both values", []string{"--key", "/k", "--value", "v", "--value-json", "{}"}, "mutually exclusive"},
+		{"bad JSON, not echoed", []string{"--key", "/k", "--value-json", `{"token":"s3cret"`}, "not valid JSON"},
+		{"two checks", []string{"--key", "/k", "--value", "v", "--check-http", "http://x/", "--check-tcp", "x:1"}, "mutually exclusive"},
+		{"bad URL", []string{"--key", "/k", "--value", "v", "--check-http", "localhost:80"}, "http:// or https://"},
+		{"bad TCP address", []string{"--key", "/k", "--value", "v", "--check-tcp", "localhost"}, "tcp check"},
+		{"short TTL", []string{"--key", "/k", "--value", "v", "--ttl", "500ms"}, "below 1s"},
+		{"zero rise", []string{"--key", "/k", "--value", "v", "--rise", "0"}, "must be positive"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errb bytes.Buffer
+			code := regRun(context.Background(), append(append([]string{}, base...), tt.args...), &out, &errb)
+			if code != exitUsage || !strings.Contains(errb.String(), tt.want) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, errb.String(), exitUsage, tt.want)
+			}
+			if strings.Contains(errb.String(), "s3cret") {
+				t.Errorf("the value was echoed: %s", errb.String())
+			}
+		})
+	}
+}
+
+func TestRegisterCommandInProcess(t *testing.T) {
+	srv := testetcd.Start(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	var errb syncWriter
+	args := append(regBase(t, srv.Endpoint), "--key", "/services/web/a", "--value-json", `{"a":1}`, "--ttl", "5s")
+	go func() { done <- regRun(ctx, args, io.Discard, &errb) }()
+	regWait(t, 5*time.Second, "registered", func() bool { return regGet(t, srv, "/services/web/a") == `{"a":1}` })
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("register did not stop")
+	}
+	if v := regGet(t, srv, "/services/web/a"); v != "" {
+		t.Errorf("key still there after exit")
+	}
+}
+
+// TestRegisterHelperProcess is `confwatch register` in a child process (see
+// startRegister); it does nothing in a normal test run.
+func TestRegisterHelperProcess(t *testing.T) {
+	if os.Getenv("CONFWATCH_TEST_REGISTER") != "1" {
+		return
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := regRun(ctx, os.Args[slices.Index(os.Args, "--")+1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}

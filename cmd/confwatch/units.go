@@ -1,0 +1,199 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/confwatch/confwatch/units"
+	"github.com/urfave/cli/v2"
+)
+
+// generateUnitsCommand is `confwatch generate-units`: it writes the
+// backend, sidekick and load-balancer units (and a README.md) to --output
+// DIR, refusing to overwrite without --force, or to stdout; with
+// --with-confdir DIR it also writes the nginx template resource there.
+func generateUnitsCommand() *cli.Command {
+	d := units.DefaultSpec()
+	str := func(cat, name, value, usage string) cli.Flag {
+		return &cli.StringFlag{Category: cat, Name: name, Value: value, Usage: usage}
+	}
+	list := func(cat, name, usage string) cli.Flag {
+		return &cli.StringSliceFlag{Category: cat, Name: name, Usage: usage}
+	}
+	dur := func(cat, name string, value time.Duration, usage string) cli.Flag {
+		return &cli.DurationFlag{Category: cat, Name: name, Value: value, Usage: usage}
+	}
+	num := func(cat, name string, value int, usage string) cli.Flag {
+		return &cli.IntFlag{Category: cat, Name: name, Value: value, Usage: usage}
+	}
+	flags := []cli.Flag{
+		str("units", "flavor", d.Flavor, "`FLAVOR`: systemd ([Install] sections) or fleet ([X-Fleet] sections)"),
+		str("units", "service", d.Service, "backend `NAME`: units <NAME>@.service and <NAME>-discovery@.service"),
+		str("units", "lb-name", d.LBName, "load-balancer unit `NAME` (without .service)"),
+		str("units", "restart", d.Restart, "systemd Restart= `POLICY` of the units"),
+		dur("units", "restart-sec", d.RestartSec, "systemd RestartSec= of the units"),
+		str("units", "confwatch", d.Confwatch, "confwatch binary `PATH` in the units"),
+		str("units", "confdir", d.ConfDir, "confdir `DIR` the load balancer's confwatch run reads"),
+		num("units", "lb-port", d.LBPort, "`PORT` nginx listens on (--with-confdir)"),
+		str("backend", "runtime", d.Runtime, "`RUNTIME`: docker, podman or exec"),
+		str("backend", "runtime-path", "", "docker or podman `PATH` (default /usr/bin/<runtime>)"),
+		str("backend", "backend-image", d.BackendImage, "container `IMAGE` (docker, podman)"),
+		str("backend", "backend-exec", "", "backend `COMMAND` (exec) or container command, split like a shell; {port} and {ip} are replaced"),
+		num("backend", "container-port", d.ContainerPort, "`PORT` in the container the host port (the instance) maps to"),
+		str("backend", "advertise-ip", "", "`IP` to register (default: $<advertise-env> from the environment file)"),
+		str("backend", "advertise-env", d.AdvertiseEnv, "`VARIABLE` holding the IP to register"),
+		str("backend", "environment-file", d.EnvironmentFile, "`FILE` defining the advertise variable"),
+		list("etcd", "endpoints", "etcd `URL`s for register and run (default: confwatch's)"),
+		str("etcd", "cert-file", "", "etcd client certificate `FILE`"),
+		str("etcd", "key-file", "", "etcd client key `FILE`"),
+		str("etcd", "ca-file", "", "etcd CA bundle `FILE`"),
+		str("etcd", "key-prefix", "", "etcd `DIR` of the backends (default /services/<service>)"),
+		str("etcd", "etcd-unit", d.EtcdUnit, "local etcd `UNIT` to order after (Wants=; empty for none)"),
+		str("health", "health-check", d.HealthCheck, "`CHECK`: http, tcp or none; register only while the backend passes"),
+		str("health", "health-path", d.HealthPath, "HTTP `PATH` checked"),
+		dur("health", "ttl", d.TTL, "etcd lease TTL"),
+		dur("health", "interval", d.Interval, "health-check interval"),
+		num("health", "rise", 0, "passes before registering (0: register's default)"),
+		num("health", "fall", 0, "failures before deregistering (0: register's default)"),
+		&cli.BoolFlag{Name: "global-lb", Usage: "run the load balancer on every matching machine", Category: "fleet"},
+		list("fleet", "machine-metadata", "`KEY=VALUE` required of backend machines"),
+		list("fleet", "lb-machine-metadata", "`KEY=VALUE` required of load-balancer machines"),
+		list("fleet", "lb-conflicts", "load-balancer Conflicts= `GLOB`s (default <service>@*.service; none for none)"),
+		&cli.StringFlag{Name: "output", Usage: "write the files into `DIR` instead of stdout"},
+		&cli.StringFlag{Name: "with-confdir", Usage: "also write conf.d/nginx.toml and templates/nginx.tmpl into `DIR`"},
+		&cli.BoolFlag{Name: "force", Usage: "overwrite existing files"},
+	}
+	return &cli.Command{
+		Name:  "generate-units",
+		Usage: "write the backend, sidekick and load-balancer units for fleet or systemd",
+		Description: "Writes <service>@.service (instance = host port), <service>-discovery@.service\n" +
+			"(confwatch register, bound to its backend) and <lb-name>.service (confwatch run, ordered\n" +
+			"before nginx.service), plus a README.md. Without --output they go to stdout.",
+		Flags:  flags,
+		Action: generateUnitsAction,
+	}
+}
+
+// specFromFlags builds the units.Spec of a generate-units command line.
+func specFromFlags(c *cli.Context) (units.Spec, error) {
+	s := units.Spec{
+		Flavor: c.String("flavor"), Service: c.String("service"), LBName: c.String("lb-name"),
+		Runtime: c.String("runtime"), RuntimePath: c.String("runtime-path"),
+		BackendImage: c.String("backend-image"), ContainerPort: c.Int("container-port"),
+		AdvertiseIP: c.String("advertise-ip"), AdvertiseEnv: c.String("advertise-env"),
+		EnvironmentFile: c.String("environment-file"), Endpoints: c.StringSlice("endpoints"),
+		CertFile: c.String("cert-file"), KeyFile: c.String("key-file"), CAFile: c.String("ca-file"),
+		KeyPrefix: c.String("key-prefix"), EtcdUnit: c.String("etcd-unit"),
+		HealthCheck: c.String("health-check"), HealthPath: c.String("health-path"),
+		TTL: c.Duration("ttl"), Interval: c.Duration("interval"), Rise: c.Int("rise"), Fall: c.Int("fall"),
+		Restart: c.String("restart"), RestartSec: c.Duration("restart-sec"), GlobalLB: c.Bool("global-lb"),
+		MachineMetadata: c.StringSlice("machine-metadata"), LBMachineMetadata: c.StringSlice("lb-machine-metadata"),
+		Confwatch: c.String("confwatch"), ConfDir: c.String("confdir"), LBPort: c.Int("lb-port"),
+	}
+	if v := c.String("backend-exec"); v != "" {
+		argv, err := units.SplitCommand(v)
+		if err != nil {
+			return s, fmt.Errorf("--backend-exec: %w", err)
+		}
+		s.BackendExec = argv
+	}
+	if c.IsSet("lb-conflicts") {
+		s.LBConflicts = []string{}
+		for _, g := range c.StringSlice("lb-conflicts") {
+			if g != "none" {
+				s.LBConflicts = append(s.LBConflicts, g)
+			}
+		}
+	}
+	return s, nil
+}
+
+func generateUnitsAction(c *cli.Context) error {
+	if c.NArg() > 0 {
+		return cli.Exit(fmt.Sprintf("generate-units: unexpected argument %q", c.Args().First()), exitUsage)
+	}
+	spec, err := specFromFlags(c)
+	if err != nil {
+		return cli.Exit("generate-units: "+err.Error(), exitUsage)
+	}
+	files, err := units.Generate(spec)
+	if err != nil {
+		return cli.Exit(err.Error(), exitUsage)
+	}
+	targets := map[string][]units.File{} // output directory -> files
+	if dir := c.String("output"); dir != "" {
+		targets[dir] = files
+	}
+	if dir := c.String("with-confdir"); dir != "" {
+		conf, err := units.ConfDir(spec)
+		if err != nil {
+			return cli.Exit(err.Error(), exitUsage)
+		}
+		targets[dir] = append(targets[dir], conf...)
+	}
+	for dir, fs := range targets { // refuse before writing anything
+		if err := units.CheckWritable(dir, fs, c.Bool("force")); err != nil {
+			return cli.Exit("generate-units: "+err.Error(), exitFailed)
+		}
+	}
+	if c.String("output") == "" {
+		for _, f := range files {
+			fmt.Fprintf(c.App.Writer, "# ==> %s <==\n%s\n", f.Name, f.Data)
+		}
+	}
+	for dir, fs := range targets {
+		if err := units.WriteFiles(dir, fs, c.Bool("force")); err != nil {
+			return cli.Exit("generate-units: "+err.Error(), exitFailed)
+		}
+		fmt.Fprintf(c.App.ErrWriter, "generate-units: wrote %d files into %s\n", len(fs), dir)
+	}
+	return nil
+}
+
+// lintUnitsCommand is `confwatch lint-units FILE...`: units.Lint on every
+// file, then units.Verify (systemd-analyze verify in a throwaway root)
+// unless --no-verify or systemd-analyze is missing. Findings go to the
+// app's Writer as file:line: msg; any finding exits non-zero.
+func lintUnitsCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "lint-units",
+		Usage:     "check unit files against fleet's rules and systemd-analyze verify",
+		ArgsUsage: "FILE...",
+		Flags:     []cli.Flag{&cli.BoolFlag{Name: "no-verify", Usage: "skip systemd-analyze verify"}},
+		Action:    lintUnitsAction,
+	}
+}
+
+func lintUnitsAction(c *cli.Context) error {
+	paths := c.Args().Slice()
+	if len(paths) == 0 {
+		return cli.Exit("lint-units: no FILE given", exitUsage)
+	}
+	var findings []units.Finding
+	for _, p := range paths {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return cli.Exit("lint-units: "+err.Error(), exitUsage)
+		}
+		findings = append(findings, units.Lint(p, data)...)
+	}
+	if !c.Bool("no-verify") {
+		vf, err := units.VerifyFiles(c.Context, paths)
+		switch {
+		case errors.Is(err, units.ErrNoSystemdAnalyze):
+			fmt.Fprintln(c.App.ErrWriter, "lint-units: systemd-analyze not found, verify skipped")
+		case err != nil:
+			return cli.Exit("lint-units: "+err.Error(), exitFailed)
+		}
+		findings = append(findings, vf...)
+	}
+	for _, f := range findings {
+		fmt.Fprintln(c.App.Writer, f)
+	}
+	if len(findings) > 0 {
+		return cli.Exit(fmt.Sprintf("lint-units: %d finding(s)", len(findings)), exitFailed)
+	}
+	return nil
+}

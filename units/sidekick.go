@@ -1,0 +1,63 @@
+package units
+
+import "strconv"
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// sidekick builds <Service>-discovery@.service: `confwatch register` keeps
+// <KeyPrefix>/<ip>:%i = <ip>:%i alive under an etcd lease. BindsTo= and
+// After= its backend make systemd stop it (revoking the lease, so the key
+// vanishes) before the backend stops, and stop it whenever the backend
+// goes away; PartOf= carries restarts. Type=notify: confwatch says READY=1
+// after the first registration or first health check. No KillMode=none.
+func (s Spec) sidekick() unitDef {
+	u := unitDef{name: s.sidekickName("")}
+	backend := instance(s.Service)
+	u.add("Unit", "Description", lit("Register "+s.Service+"@"), spec("%i"), lit(" in etcd"))
+	for _, k := range []string{"BindsTo", "After", "PartOf"} {
+		u.add("Unit", k, backend...)
+	}
+	s.etcdDeps(&u)
+	u.add("Service", "Type", lit("notify"))
+	if s.usesEnv() {
+		// Refuse to register ":<port>" when the variable is missing.
+		script := `test -n "$1" || { echo "` + s.AdvertiseEnv + ` is not set in ` + s.EnvironmentFile + `" >&2; exit 1; }`
+		u.exec("Service", "ExecStartPre", "", text{lit("/bin/sh")}, text{lit("-c")}, text{lit(script)},
+			text{lit("check-env")}, text{s.ip()})
+	}
+	u.exec("Service", "ExecStart", "", s.registerArgv()...)
+	s.common(&u, true)
+	if s.Flavor == FlavorFleet {
+		// Never with a Conflicts= glob: fleet matches MachineOf against
+		// Conflicts without expanding %i, and would refuse the unit.
+		u.add("X-Fleet", "MachineOf", backend...)
+	}
+	s.install(&u, nil)
+	return u
+}
+
+// registerArgv is the `confwatch register` command line.
+func (s Spec) registerArgv() []text {
+	hp := s.hostPort()
+	key := append(text{lit(s.KeyPrefix + "/")}, hp...)
+	argv := []text{{lit(s.Confwatch)}, {lit("register")}}
+	argv = append(argv, s.etcdFlags()...)
+	argv = append(argv, text{lit("--key")}, key, text{lit("--value")}, hp, text{lit("--ttl")}, text{lit(s.TTL.String())})
+	switch s.HealthCheck {
+	case CheckHTTP:
+		url := append(append(text{lit("http://")}, hp...), lit(s.HealthPath))
+		argv = append(argv, text{lit("--check-http")}, url)
+	case CheckTCP:
+		argv = append(argv, text{lit("--check-tcp")}, hp)
+	}
+	if s.HealthCheck != CheckNone {
+		argv = append(argv, words("--interval", s.Interval.String())...)
+		if s.Rise > 0 {
+			argv = append(argv, words("--rise", itoa(s.Rise))...)
+		}
+		if s.Fall > 0 {
+			argv = append(argv, words("--fall", itoa(s.Fall))...)
+		}
+	}
+	return argv
+}

@@ -1,0 +1,126 @@
+package units
+
+import "time"
+
+// Flavors of generated units.
+const (
+	FlavorSystemd = "systemd" // plain systemd: [Install] sections, no [X-Fleet]
+	FlavorFleet   = "fleet"   // fleet: [X-Fleet] scheduling hints, no [Install]
+)
+
+// Backend runtimes.
+const (
+	RuntimeDocker = "docker"
+	RuntimePodman = "podman"
+	RuntimeExec   = "exec"
+)
+
+// Health checks the sidekick runs before registering.
+const (
+	CheckHTTP = "http"
+	CheckTCP  = "tcp"
+	CheckNone = "none"
+)
+
+// Spec describes the three units of a load-balanced service: the backend
+// template <Service>@.service (the instance is the host port the backend
+// listens on), its sidekick <Service>-discovery@.service, and the load
+// balancer <LBName>.service. Zero fields take the values of DefaultSpec,
+// except EtcdUnit (empty means no etcd unit to order after); KeyPrefix
+// defaults to /services/<Service>, RuntimePath to /usr/bin/<Runtime>.
+type Spec struct {
+	Flavor  string // FlavorSystemd or FlavorFleet
+	Service string // backend name: letters, digits, '_', '.', '-'
+	LBName  string // load-balancer unit name without ".service"
+
+	Runtime       string   // RuntimeDocker, RuntimePodman or RuntimeExec
+	RuntimePath   string   // docker/podman binary; default /usr/bin/<runtime>
+	BackendImage  string   // container image (docker, podman)
+	BackendExec   []string // argv (exec) or container command; "{port}", "{ip}" are replaced
+	ContainerPort int      // port inside the container the host port maps to
+
+	AdvertiseIP     string // literal address to register; wins over AdvertiseEnv
+	AdvertiseEnv    string // variable holding the address, read from EnvironmentFile
+	EnvironmentFile string // absolute path
+
+	Endpoints                 []string // etcd endpoints; empty = confwatch's default
+	CertFile, KeyFile, CAFile string   // etcd client TLS files
+	KeyPrefix                 string   // etcd directory of the service's backends
+	EtcdUnit                  string   // local etcd unit to order after (Wants=), "" = none
+
+	HealthCheck   string        // CheckHTTP, CheckTCP or CheckNone
+	HealthPath    string        // HTTP path checked, starts with '/'
+	TTL, Interval time.Duration // lease TTL; health-check interval
+	Rise, Fall    int           // 0 = confwatch register's defaults
+
+	Restart    string        // systemd Restart= of all three units
+	RestartSec time.Duration // systemd RestartSec=
+
+	GlobalLB          bool     // fleet: run the LB on every (matching) machine
+	MachineMetadata   []string // fleet: k=v required of backend machines
+	LBMachineMetadata []string // fleet: k=v required of LB machines
+	LBConflicts       []string // fleet: LB Conflicts= globs; nil = "<Service>@*.service"
+
+	Confwatch string // absolute path of the confwatch binary
+	ConfDir   string // confdir the LB's `confwatch run` reads
+	LBPort    int    // port nginx listens on (ConfDir's template)
+}
+
+// DefaultSpec returns the defaults Generate applies to zero fields: the
+// classic setup (apache backends in Docker on CoreOS, nginx_lb) on plain
+// systemd.
+func DefaultSpec() Spec {
+	return Spec{
+		Flavor: FlavorSystemd, Service: "apache", LBName: "nginx_lb",
+		Runtime: RuntimeDocker, BackendImage: "httpd:2.4", ContainerPort: 80,
+		AdvertiseEnv: "COREOS_PRIVATE_IPV4", EnvironmentFile: "/etc/environment",
+		EtcdUnit:    "etcd.service",
+		HealthCheck: CheckHTTP, HealthPath: "/", TTL: 30 * time.Second, Interval: 5 * time.Second,
+		Restart: "on-failure", RestartSec: 5 * time.Second,
+		Confwatch: "/usr/local/bin/confwatch", ConfDir: "/etc/confd", LBPort: 80,
+	}
+}
+
+// withDefaults returns s with zero fields filled from DefaultSpec.
+func (s Spec) withDefaults() Spec {
+	d := DefaultSpec()
+	def := func(v *string, dv string) {
+		if *v == "" {
+			*v = dv
+		}
+	}
+	def(&s.Flavor, d.Flavor)
+	def(&s.Service, d.Service)
+	def(&s.LBName, d.LBName)
+	def(&s.Runtime, d.Runtime)
+	def(&s.RuntimePath, "/usr/bin/"+s.Runtime)
+	def(&s.BackendImage, d.BackendImage)
+	def(&s.AdvertiseEnv, d.AdvertiseEnv)
+	def(&s.EnvironmentFile, d.EnvironmentFile)
+	def(&s.KeyPrefix, "/services/"+s.Service)
+	def(&s.HealthCheck, d.HealthCheck)
+	def(&s.HealthPath, d.HealthPath)
+	def(&s.Restart, d.Restart)
+	def(&s.Confwatch, d.Confwatch)
+	def(&s.ConfDir, d.ConfDir)
+	for _, p := range []struct {
+		v  *int
+		dv int
+	}{{&s.ContainerPort, d.ContainerPort}, {&s.LBPort, d.LBPort}} {
+		if *p.v == 0 {
+			*p.v = p.dv
+		}
+	}
+	for _, p := range []struct {
+		v  *time.Duration
+		dv time.Duration
+	}{{&s.TTL, d.TTL}, {&s.Interval, d.Interval}, {&s.RestartSec, d.RestartSec}} {
+		if *p.v == 0 {
+			*p.v = p.dv
+		}
+	}
+	if s.LBConflicts == nil && s.Flavor == FlavorFleet {
+		s.LBConflicts = []string{s.Service + "@*.service"}
+	}
+	return s
+}

@@ -1,0 +1,181 @@
+package units
+
+import (
+	"fmt"
+	"net/netip"
+	"path"
+	"regexp"
+	"strings"
+	"time"
+)
+
+var (
+	envName     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	keyPrefixRe = regexp.MustCompile(`^(/[A-Za-z0-9_.:@-]+)+$`)
+	metaKey     = regexp.MustCompile(`^[A-Za-z0-9_.-]+$`)
+	metaValue   = regexp.MustCompile(`^[A-Za-z0-9_.:/@+-]+$`)
+	globRe      = regexp.MustCompile(`^[A-Za-z0-9:_.@\\*?\[\]!^-]+$`)
+)
+
+// validate checks a defaulted spec; every error names the offending option.
+func (s Spec) validate() error {
+	checks := []func() error{
+		func() error { return oneOf("flavor", s.Flavor, FlavorSystemd, FlavorFleet) },
+		func() error { return oneOf("runtime", s.Runtime, RuntimeDocker, RuntimePodman, RuntimeExec) },
+		func() error { return oneOf("health-check", s.HealthCheck, CheckHTTP, CheckTCP, CheckNone) },
+		func() error {
+			return oneOf("restart", s.Restart, "no", "on-success", "on-failure", "on-abnormal", "on-watchdog", "on-abort", "always")
+		},
+		s.validateNames, s.validatePaths, s.validateBackend, s.validateEtcd, s.validateTiming, s.validateFleet,
+	}
+	for _, c := range checks {
+		if err := c(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func oneOf(option, v string, allowed ...string) error {
+	for _, a := range allowed {
+		if v == a {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: %q is not one of %s", option, v, strings.Join(allowed, ", "))
+}
+
+func (s Spec) validateNames() error {
+	if err := checkServiceName("service", s.Service); err != nil {
+		return err
+	}
+	if err := checkServiceName("lb-name", s.LBName); err != nil {
+		return err
+	}
+	if s.LBName == "nginx" {
+		return fmt.Errorf("lb-name: %q would clash with nginx.service, which the LB unit orders", s.LBName)
+	}
+	// The longest instance is a 5-digit port.
+	for _, n := range []string{s.backendName("65535"), s.sidekickName("65535"), s.lbUnit()} {
+		if err := CheckUnitName(n); err != nil {
+			return fmt.Errorf("service/lb-name: %w", err)
+		}
+	}
+	return nil
+}
+
+// absPath checks an absolute, normalized path without line breaks.
+func absPath(option, p string, optional bool) error {
+	if p == "" && optional {
+		return nil
+	}
+	if err := checkValue(option, p); err != nil {
+		return err
+	}
+	if !strings.HasPrefix(p, "/") || path.Clean(p) != p {
+		return fmt.Errorf("%s: %q must be an absolute, normalized path", option, p)
+	}
+	return nil
+}
+
+func (s Spec) validatePaths() error {
+	for _, p := range []struct {
+		opt, v   string
+		optional bool
+	}{
+		{"runtime-path", s.RuntimePath, false}, {"environment-file", s.EnvironmentFile, false},
+		{"cert-file", s.CertFile, true}, {"key-file", s.KeyFile, true}, {"ca-file", s.CAFile, true},
+		{"confwatch", s.Confwatch, false}, {"confdir", s.ConfDir, false},
+	} {
+		if err := absPath(p.opt, p.v, p.optional); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (s Spec) validateBackend() error {
+	if s.Runtime == RuntimeExec && len(s.BackendExec) == 0 {
+		return fmt.Errorf("backend-exec: required with runtime %q", RuntimeExec)
+	}
+	if s.Runtime != RuntimeExec {
+		if err := checkValue("backend-image", s.BackendImage); err != nil {
+			return err
+		}
+		if strings.HasPrefix(s.BackendImage, "-") || strings.ContainsAny(s.BackendImage, " \t") {
+			return fmt.Errorf("backend-image: %q is not an image reference", s.BackendImage)
+		}
+	}
+	for _, p := range []struct {
+		opt string
+		v   int
+	}{{"container-port", s.ContainerPort}, {"lb-port", s.LBPort}} {
+		if p.v < 1 || p.v > 65535 {
+			return fmt.Errorf("%s: %d is not a TCP port", p.opt, p.v)
+		}
+	}
+	if s.AdvertiseIP != "" {
+		if _, err := netip.ParseAddr(s.AdvertiseIP); err != nil {
+			return fmt.Errorf("advertise-ip: %w", err)
+		}
+	} else if !envName.MatchString(s.AdvertiseEnv) {
+		return fmt.Errorf("advertise-env: %q is not an environment variable name", s.AdvertiseEnv)
+	}
+	return nil
+}
+
+func (s Spec) validateEtcd() error {
+	for _, e := range s.Endpoints {
+		if err := checkValue("endpoints", e); err != nil {
+			return err
+		}
+		if e == "" || strings.ContainsAny(e, ", \t") || strings.HasPrefix(e, "-") {
+			return fmt.Errorf("endpoints: %q is not an endpoint URL", e)
+		}
+	}
+	if !keyPrefixRe.MatchString(s.KeyPrefix) || path.Clean(s.KeyPrefix) != s.KeyPrefix {
+		return fmt.Errorf("key-prefix: %q must be an absolute etcd path of letters, digits and `_.:@-`", s.KeyPrefix)
+	}
+	if s.EtcdUnit != "" {
+		if err := CheckUnitName(s.EtcdUnit); err != nil {
+			return fmt.Errorf("etcd-unit: %w", err)
+		}
+	}
+	if !strings.HasPrefix(s.HealthPath, "/") || strings.ContainsAny(s.HealthPath, " \t#") {
+		return fmt.Errorf("health-path: %q must start with '/' and contain no spaces or '#'", s.HealthPath)
+	}
+	return checkValue("health-path", s.HealthPath)
+}
+
+func (s Spec) validateTiming() error {
+	switch {
+	case s.TTL < time.Second:
+		return fmt.Errorf("ttl: %v is shorter than etcd's 1s lease granularity", s.TTL)
+	case s.Interval < 0 || s.RestartSec < 0:
+		return fmt.Errorf("interval/restart-sec: negative duration")
+	case s.Rise < 0 || s.Fall < 0:
+		return fmt.Errorf("rise/fall: negative count")
+	}
+	return nil
+}
+
+func (s Spec) validateFleet() error {
+	if s.Flavor != FlavorFleet {
+		if s.GlobalLB || len(s.MachineMetadata)+len(s.LBMachineMetadata)+len(s.LBConflicts) > 0 {
+			return fmt.Errorf("global-lb, machine-metadata, lb-machine-metadata and lb-conflicts need flavor %q", FlavorFleet)
+		}
+		return nil
+	}
+	for _, m := range append(append([]string{}, s.MachineMetadata...), s.LBMachineMetadata...) {
+		k, v, ok := strings.Cut(m, "=")
+		if !ok || !metaKey.MatchString(k) || !metaValue.MatchString(v) {
+			return fmt.Errorf("machine-metadata: %q is not key=value (key: letters, digits, `_.-`; value: also `:/@+`)", m)
+		}
+	}
+	for _, g := range s.LBConflicts {
+		if _, err := path.Match(g, ""); err != nil || !globRe.MatchString(g) {
+			return fmt.Errorf("lb-conflicts: %q is not a unit-name glob", g)
+		}
+	}
+	return nil
+}
