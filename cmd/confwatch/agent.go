@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/signal"
 	"syscall"
@@ -9,54 +10,72 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/agent/systemd"
 	"github.com/confwatch/confwatch/agent/watch"
+	"github.com/confwatch/confwatch/sdnotify"
 )
 
 // agent is `confwatch run`: one watch loop at a time, replaced on SIGHUP by a
 // loop over freshly loaded configuration when that loads cleanly.
 type agent struct {
-	c    *cli.Context
-	poll time.Duration
+	c      *cli.Context
+	poll   time.Duration
+	notify *sdnotify.Notifier
+	mgr    *systemd.Manager
 }
-
 
 func (a *agent) run(s *setup) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
+	defer a.mgr.Close()
+	go func() {
+		<-a.c.Context.Done()
+		_ = a.notify.Send(sdnotify.LineStopping, sdnotify.StatusLine("stopping: finishing any running apply"))
+	}()
 	for {
-		cl, err := s.connectLazy()
-		if err != nil {
+		next, err := a.runOne(s, hup)
+		if err != nil || next == nil {
 			return err
 		}
-		ctx, cancel := context.WithCancel(a.c.Context)
-		loop := watch.New(watch.Options{Client: cl, Engine: s.eng, Log: s.log, Poll: a.poll,
-			RequestTimeout: s.cfg.Etcd.RequestTimeout.Duration, Hooks: logHooks(s)})
-		done := make(chan error, 1)
-		go func() { done <- loop.Run(ctx) }()
-		var next *setup
-		for next == nil {
-			select {
-			case err := <-done:
-				cancel()
-				_ = cl.Close()
-				return err
-			case <-hup:
-				n, err := prepare(a.c, false, systemdReloaders)
-				if err != nil {
-					s.log.Error("reload rejected: keeping the running configuration", "err", err)
-					continue
-				}
-				next = n
-			}
-		}
-		cancel()
-		if err := <-done; err != nil {
-			_ = cl.Close()
-			return cli.Exit(err, exitFailed)
-		}
-		_ = cl.Close()
-		s.log.Info("configuration reloaded", "resources", len(next.eng.Resources()))
 		s = next
+	}
+}
+
+// runOne runs a loop over s until the context ends (nil, nil) or a SIGHUP
+// brings a configuration that loads (next).
+func (a *agent) runOne(s *setup, hup <-chan os.Signal) (*setup, error) {
+	cl, err := s.connectLazy()
+	if err != nil {
+		return nil, err
+	}
+	defer cl.Close()
+	sup := newSupervisor(s, a.notify)
+	ctx, cancel := context.WithCancel(a.c.Context)
+	defer cancel()
+	loop := watch.New(watch.Options{Client: cl, Engine: s.eng, Log: s.log, Poll: a.poll,
+		RequestTimeout: s.cfg.Etcd.RequestTimeout.Duration, Hooks: sup.hooks()})
+	done := make(chan error, 1)
+	go func() { done <- loop.Run(ctx) }()
+	for {
+		select {
+		case err := <-done:
+			return nil, err
+		case <-hup:
+			_ = a.notify.Reloading()
+			next, err := prepare(a.c, false, reloadersWith(a.mgr))
+			if err != nil {
+				s.log.Error("configuration reload rejected: the running configuration stays", "err", err)
+				sup.rejected(err)
+				continue
+			}
+			cancel()
+			if err := <-done; err != nil {
+				return nil, cli.Exit(fmt.Errorf("stopping the old loop: %w", err), exitFailed)
+			}
+			s.log.Info("configuration reloaded", "resources", len(next.eng.Resources()))
+			next.reloaded = true
+			return next, nil
+		}
 	}
 }

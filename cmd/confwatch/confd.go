@@ -16,25 +16,25 @@ func confdAction(c *cli.Context) error {
 	if c.Bool("onetime") {
 		return renderAction(c)
 	}
-	s, err := prepare(c, false, systemdReloaders)
+	if c.NArg() > 0 {
+		return cli.Exit("unknown command "+c.Args().First()+"; see confwatch --help", exitUsage)
+	}
+	l, err := loadConfig(c)
 	if err != nil {
 		return err
 	}
 	if c.Bool("keep-stage-file") {
-		s.log.Warn("-keep-stage-file is accepted for confd but ignored: staged files are always removed")
+		l.log.Warn("-keep-stage-file is accepted for confd but ignored: staged files are always removed")
 	}
-	if c.NArg() > 0 {
-		return cli.Exit("unknown command "+c.Args().First()+"; see confwatch --help", exitUsage)
-	}
-	if c.Bool("watch") || s.confdRes.Watch {
-		return runAgent(c, s, 0)
+	if c.Bool("watch") || l.confdRes.Watch {
+		return runAgent(c, 0)
 	}
 	interval := time.Duration(c.Int("interval")) * time.Second
-	if !c.IsSet("interval") && s.cfg.Interval.Duration > 0 {
-		interval = s.cfg.Interval.Duration
+	if !c.IsSet("interval") && l.cfg.Interval.Duration > 0 {
+		interval = l.cfg.Interval.Duration
 	}
 	if interval <= 0 {
 		return cli.Exit("-interval must be positive", exitUsage)
 	}
-	return runAgent(c, s, interval)
+	return runAgent(c, interval)
 }

@@ -17,7 +17,8 @@ import (
 // with parsed templates, and an engine.
 type setup struct {
 	*loaded
-	eng *engine.Engine
+	eng      *engine.Engine
+	reloaded bool // built by a configuration reload (SIGHUP)
 }
 
 // prepare loads configuration, resources and templates; any error in them is

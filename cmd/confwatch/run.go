@@ -6,7 +6,9 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/confwatch/confwatch/agent/engine"
+	"github.com/confwatch/confwatch/agent/systemd"
 	"github.com/confwatch/confwatch/agent/watch"
+	"github.com/confwatch/confwatch/sdnotify"
 )
 
 func runCommand() *cli.Command {
@@ -21,20 +23,22 @@ func runCommand() *cli.Command {
 			"running apply and exits 0.",
 		Flags: append(commonFlags(),
 			&cli.DurationFlag{Name: "interval", Usage: "poll every `DURATION` instead of watching (confd -interval)"}),
-		Action: func(c *cli.Context) error {
-			s, err := prepare(c, false, systemdReloaders)
-			if err != nil {
-				return err
-			}
-			return runAgent(c, s, c.Duration("interval"))
-		},
+		Action: func(c *cli.Context) error { return runAgent(c, c.Duration("interval")) },
 	}
 }
 
 // runAgent runs the agent until the context ends: by watching etcd when interval
 // is 0, else by polling every interval.
-func runAgent(c *cli.Context, s *setup, interval time.Duration) error {
-	a := &agent{c: c, poll: interval}
+func runAgent(c *cli.Context, interval time.Duration) error {
+	var mgr *systemd.Manager
+	s, err := prepare(c, false, func(l *loaded) engine.ReloaderFunc {
+		mgr = systemd.NewManager(l.log)
+		return reloadersWith(mgr)(l)
+	})
+	if err != nil {
+		return err
+	}
+	a := &agent{c: c, poll: interval, notify: sdnotify.New(), mgr: mgr}
 	return a.run(s)
 }
 

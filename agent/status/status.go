@@ -1,0 +1,172 @@
+// Package status folds what the agent knows (per-resource outcomes, etcd
+// reachability, the revision applied) into the one-line STATUS= systemd
+// shows, and decides when the agent is ready. Pure: the caller feeds it and
+// sends the results.
+package status
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/confwatch/confwatch/agent/engine"
+)
+
+// Ready policies (ready_when).
+const (
+	ReadyApplied     = "applied"      // every resource applied (or already up to date)
+	ReadyDestPresent = "dest-present" // ...or kept its previous good file (refused or failed)
+)
+
+// Tracker accumulates state. The zero value is not usable; use New.
+type Tracker struct {
+	readyWhen   string
+	res         map[string]engine.Status
+	order       []string
+	etcdUp      bool
+	etcdKnown   bool
+	etcdSince   time.Time
+	etcdErr     error
+	synced      bool
+	revision    int64
+	lastApplied time.Time
+	note        string // e.g. a rejected configuration reload
+}
+
+// New tracks the named resources under the ready_when policy.
+func New(readyWhen string, names []string) *Tracker {
+	t := &Tracker{readyWhen: readyWhen, res: map[string]engine.Status{}}
+	t.order = append(t.order, names...)
+	return t
+}
+
+// Resource records the latest status of one resource.
+func (t *Tracker) Resource(s engine.Status) {
+	t.res[s.Name] = s
+	if s.Revision > t.revision && s.OK() {
+		t.revision = s.Revision
+	}
+	if s.State == engine.StateOK {
+		t.lastApplied = time.Now()
+	}
+}
+
+// Etcd records reachability.
+func (t *Tracker) Etcd(up bool, since time.Time, err error) {
+	t.etcdKnown, t.etcdUp, t.etcdSince, t.etcdErr = true, up, since, err
+}
+
+// Synced records that the cache holds every directory.
+func (t *Tracker) Synced() { t.synced = true }
+
+// Note sets (or clears, with "") a message shown first, such as a rejected
+// configuration reload.
+func (t *Tracker) Note(s string) { t.note = s }
+
+// Ready reports whether every resource is where ready_when wants it.
+func (t *Tracker) Ready() bool {
+	for _, n := range t.order {
+		s, ok := t.res[n]
+		if !ok {
+			return false
+		}
+		if s.OK() {
+			continue
+		}
+		kept := s.DestExists && (s.State == engine.StateRefused || s.State == engine.StateFailed)
+		if t.readyWhen == ReadyDestPresent && kept {
+			continue
+		}
+		return false
+	}
+	return true
+}
+
+// Line is the STATUS= text, e.g.
+// "rev 1234 · 2 ok, 1 refused (nginx: refused: /services/apache/ empty) · etcd ok · applied 3s ago".
+func (t *Tracker) Line(now time.Time) string {
+	var parts []string
+	if t.note != "" {
+		parts = append(parts, t.note)
+	}
+	if !t.synced {
+		parts = append(parts, "waiting for the first etcd sync")
+	} else {
+		parts = append(parts, fmt.Sprintf("rev %d", t.revision))
+	}
+	parts = append(parts, t.resources())
+	parts = append(parts, t.etcd(now))
+	if !t.lastApplied.IsZero() {
+		parts = append(parts, "applied "+age(now.Sub(t.lastApplied))+" ago")
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (t *Tracker) resources() string {
+	counts := map[string]int{}
+	var problems []string
+	for _, n := range t.order {
+		s, ok := t.res[n]
+		switch {
+		case !ok || s.State == engine.StatePending:
+			counts["pending"]++
+		case s.OK():
+			counts["ok"]++
+		case s.State == engine.StateRefused:
+			counts["refused"]++
+			problems = append(problems, fmt.Sprintf("%s: %v", n, s.Err))
+		default:
+			counts["failing"]++
+			problems = append(problems, fmt.Sprintf("%s: %s", n, short(s.Err)))
+		}
+	}
+	var cs []string
+	for _, k := range []string{"ok", "refused", "failing", "pending"} {
+		if counts[k] > 0 {
+			cs = append(cs, fmt.Sprintf("%d %s", counts[k], k))
+		}
+	}
+	sort.Strings(problems)
+	out := strings.Join(cs, ", ")
+	if len(problems) > 0 {
+		out += " (" + strings.Join(problems, "; ") + ")"
+	}
+	return out
+}
+
+func (t *Tracker) etcd(now time.Time) string {
+	switch {
+	case !t.etcdKnown:
+		return "etcd not yet reached"
+	case t.etcdUp:
+		return "etcd ok"
+	default:
+		return fmt.Sprintf("etcd unreachable since %s (%s ago)", t.etcdSince.Format("15:04:05"), age(now.Sub(t.etcdSince)))
+	}
+}
+
+func short(err error) string {
+	if err == nil {
+		return "failed"
+	}
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 160 {
+		s = s[:160] + "..."
+	}
+	return s
+}
+
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	default:
+		return fmt.Sprintf("%dh%dm", int(d.Hours()), int(d.Minutes())%60)
+	}
+}

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"time"
+
+	"github.com/confwatch/confwatch/agent/engine"
+	"github.com/confwatch/confwatch/agent/status"
+	"github.com/confwatch/confwatch/agent/watch"
+	"github.com/confwatch/confwatch/sdnotify"
+)
+
+// supervisor tells systemd how the agent is doing: READY=1 once ready_when
+// holds, STATUS= on every change, WATCHDOG=1 from the loop's own ticks, and
+// EXTEND_TIMEOUT_USEC= while a reachable etcd is still being synced.
+type supervisor struct {
+	s        *setup
+	n        *sdnotify.Notifier
+	t        *status.Tracker
+	ready    bool
+	lastDog  time.Time
+	lastLine string
+	etcdUp   bool
+}
+
+func newSupervisor(s *setup, n *sdnotify.Notifier) *supervisor {
+	var names []string
+	for _, r := range s.eng.Resources() {
+		names = append(names, r.Name)
+	}
+	sv := &supervisor{s: s, n: n, t: status.New(s.cfg.ReadyWhen, names)}
+	// After a configuration reload the files are already good: ready at once.
+	sv.ready = s.reloaded
+	if s.reloaded {
+		sv.send(sdnotify.LineReady)
+	}
+	return sv
+}
+
+func (sv *supervisor) hooks() watch.Hooks {
+	base := logHooks(sv.s)
+	return watch.Hooks{
+		Tick:    sv.tick,
+		Changed: base.Changed,
+		Synced: func(rev int64) {
+			base.Synced(rev)
+			sv.t.Synced()
+			sv.update()
+		},
+		Applied: func(g string, sts []engine.Status, took time.Duration) {
+			base.Applied(g, sts, took)
+			for _, st := range sts {
+				sv.t.Resource(st)
+			}
+			sv.update()
+		},
+		Etcd: func(up bool, since time.Time, err error) {
+			sv.etcdUp = up
+			sv.t.Etcd(up, since, err)
+			sv.update()
+		},
+	}
+}
+
+// tick runs on every loop iteration: the watchdog ping, start-up timeout
+// extension, and a refreshed status line (for the "applied Ns ago" part).
+func (sv *supervisor) tick() {
+	now := time.Now()
+	if iv := sv.n.WatchdogInterval(); iv > 0 && now.Sub(sv.lastDog) >= iv {
+		sv.lastDog = now
+		_ = sv.n.Watchdog()
+	}
+	if !sv.ready && sv.etcdUp && now.Sub(sv.lastDog) >= 0 {
+		_ = sv.n.ExtendTimeout(10 * time.Second)
+	}
+	sv.update()
+}
+
+func (sv *supervisor) update() {
+	line := sv.t.Line(time.Now())
+	lines := []string{}
+	if line != sv.lastLine {
+		sv.lastLine = line
+		lines = append(lines, sdnotify.StatusLine(line))
+	}
+	if !sv.ready && sv.t.Ready() {
+		sv.ready = true
+		lines = append(lines, sdnotify.LineReady)
+		sv.s.log.Info("ready", "status", line)
+	}
+	sv.send(lines...)
+}
+
+// rejected shows a failed configuration reload and ends the reload state.
+func (sv *supervisor) rejected(err error) {
+	sv.t.Note("configuration reload rejected: " + firstLine(err.Error()))
+	sv.lastLine = sv.t.Line(time.Now())
+	sv.send(sdnotify.LineReady, sdnotify.StatusLine(sv.lastLine))
+}
+
+func (sv *supervisor) send(lines ...string) {
+	if len(lines) == 0 {
+		return
+	}
+	if err := sv.n.Send(lines...); err != nil {
+		sv.s.log.Warn("sd_notify failed", "err", err)
+	}
+}
+
+func firstLine(s string) string {
+	for i, c := range s {
+		if c == '\n' {
+			return s[:i]
+		}
+	}
+	return s
+}
