@@ -266,7 +266,9 @@ func (l *Loop) poll(ctx context.Context, dirs []string) {
 	}
 }
 
-func (r result) String() string { return fmt.Sprintf("%s: %d resources in %s", r.group, len(r.sts), r.took) }
+func (r result) String() string {
+	return fmt.Sprintf("%s: %d resources in %s", r.group, len(r.sts), r.took)
+}
 
 func (l *Loop) logEtcd(ev healthEvent) {
 	if ev.up {

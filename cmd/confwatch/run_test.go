@@ -52,7 +52,9 @@ func expect(t *testing.T, ch <-chan string, what string, ok func(string) bool) s
 	}
 }
 
-func has(sub string) func(string) bool { return func(m string) bool { return strings.Contains(m, sub) } }
+func has(sub string) func(string) bool {
+	return func(m string) bool { return strings.Contains(m, sub) }
+}
 
 func waitFile(t *testing.T, p, sub string) {
 	t.Helper()
