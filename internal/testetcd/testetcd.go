@@ -61,9 +61,13 @@ func (s *Server) start(t testing.TB, client, peer string) {
 			t.Fatal(err)
 		}
 		s.Client = c
+	}
+	// Cleanups run last-registered first: close the client before the server,
+	// so its streams end at once instead of waiting for the server to time out.
+	t.Cleanup(s.Stop)
+	if c := s.Client; c != nil {
 		t.Cleanup(func() { _ = c.Close() })
 	}
-	t.Cleanup(s.Stop)
 }
 
 // Stop stops the server (idempotent). Data stays for Restart.

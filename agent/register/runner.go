@@ -1,0 +1,192 @@
+package register
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+)
+
+// runner is the state of one Run. Only Run's goroutine touches it; the
+// watch and the checks run in goroutines of their own and send to it.
+type runner struct {
+	cli *clientv3.Client
+	o   Options
+	log *slog.Logger
+
+	gate    Gate
+	checked bool   // a check result has been acted on
+	want    bool   // healthy (always, without a Check)
+	why     string // why the key is not wanted: the failing check
+
+	lease  clientv3.LeaseID // 0: none
+	ttl    int64            // granted TTL, seconds
+	ka     <-chan *clientv3.LeaseKeepAliveResponse
+	kaStop context.CancelFunc
+	intact bool  // KEY=VALUE is believed in place under lease
+	putRev int64 // revision of the last put; older events are stale
+
+	bo    backoff
+	retry <-chan time.Time // pending retry; nil when none
+
+	reported, registered, readySent bool
+	reason                          string
+}
+
+func newRunner(cli *clientv3.Client, o Options) *runner {
+	return &runner{
+		cli: cli, o: o, log: o.Log.With("key", o.Key),
+		gate: Gate{Rise: o.Rise, Fall: o.Fall},
+		want: o.Check == nil,
+		bo:   backoff{min: 100 * time.Millisecond, max: time.Second},
+	}
+}
+
+// run is Run's loop: it acts on one event at a time, then brings etcd in
+// line with what is wanted (sync).
+func (r *runner) run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	gctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make(chan []*clientv3.Event)
+	wg.Go(func() { watchKey(gctx, r.cli, r.o.Key, events) })
+	up := make(chan struct{}, 1)
+	if conn := r.cli.ActiveConnection(); conn != nil {
+		wg.Go(func() { keepConnected(gctx, conn, up) })
+	}
+	var checks chan error
+	if r.o.Check != nil {
+		checks = make(chan error)
+		wg.Go(func() { checkLoop(gctx, r.o.Check, r.o.Interval, checks) })
+	}
+	for {
+		if err := r.sync(ctx); err != nil {
+			r.dropLease()
+			r.report(false, err.Error())
+			return err
+		}
+		if r.checked {
+			r.ready()
+		}
+		select {
+		case <-ctx.Done():
+			r.stop()
+			return nil
+		case err := <-checks:
+			r.onCheck(err)
+		case evs := <-events:
+			r.onEvents(evs)
+		case _, ok := <-r.ka:
+			if !ok {
+				r.onLeaseLost()
+			}
+		case <-r.retry:
+			r.retry = nil
+		case <-up:
+			r.retry = nil // etcd is back: retry now
+		}
+	}
+}
+
+// onCheck feeds one check result to the gate.
+func (r *runner) onCheck(err error) {
+	healthy, changed := r.gate.Observe(err == nil)
+	r.checked = true
+	if err != nil {
+		r.why = "unhealthy: " + err.Error() // the latest failure, for STATUS=
+	}
+	switch {
+	case changed && healthy:
+		r.log.Info("backend healthy")
+	case changed:
+		r.log.Warn("backend unhealthy", "err", err)
+	case err != nil && healthy:
+		r.log.Info("check failed", "err", err, "fall", r.o.Fall)
+	case err == nil && !healthy:
+		r.log.Debug("check passed", "rise", r.o.Rise)
+	}
+	r.want = healthy
+}
+
+// onEvents notices deletes and foreign puts of the key; nil (events may
+// have been missed) makes the next sync put the key again.
+func (r *runner) onEvents(evs []*clientv3.Event) {
+	if evs == nil {
+		r.intact = false
+		return
+	}
+	for _, ev := range evs {
+		if !r.intact || ev.Kv.ModRevision <= r.putRev {
+			continue // not registered, or older than our put
+		}
+		if ev.Type == mvccpb.PUT && string(ev.Kv.Value) == r.o.Value && clientv3.LeaseID(ev.Kv.Lease) == r.lease {
+			continue
+		}
+		reason := "key deleted"
+		if ev.Type == mvccpb.PUT {
+			reason = "key overwritten"
+		}
+		r.intact = false
+		r.log.Warn(reason+", restoring it", "revision", ev.Kv.ModRevision)
+		r.report(false, reason)
+	}
+}
+
+// onLeaseLost handles the keep-alive channel closing: the lease expired,
+// was revoked, or went unanswered for its TTL.
+func (r *runner) onLeaseLost() {
+	r.log.Warn("lease lost, registering again", "lease", hex(r.lease))
+	r.dropLease()
+	r.report(false, "lease lost")
+}
+
+// sync revokes the lease when the key is not wanted, and registers when it
+// is wanted and not in place, unless a retry is pending. Failures schedule a
+// retry; the only error returned is the client being closed.
+func (r *runner) sync(ctx context.Context) error {
+	if !r.want {
+		if r.lease != 0 {
+			r.revoke(ctx, opTimeout)
+		}
+		if r.checked {
+			r.report(false, r.why)
+		}
+		return nil
+	}
+	if r.intact || r.retry != nil {
+		return nil
+	}
+	err := r.ensure(ctx)
+	switch {
+	case err == nil:
+		r.bo.reset()
+		r.report(true, fmt.Sprintf("lease %s, ttl %ds", hex(r.lease), r.ttl))
+	case ctx.Err() != nil:
+	case r.cli.Ctx().Err() != nil:
+		return fmt.Errorf("register %s: etcd client closed: %w", r.o.Key, err)
+	default:
+		if reason := "etcd: " + err.Error(); reason != r.reason {
+			r.log.Warn("registration failed, retrying", "err", err)
+			r.report(false, reason)
+		}
+		r.retry = time.After(r.bo.next())
+	}
+	return nil
+}
+
+// stop revokes the lease, bounded by stopTimeout, so the key disappears now.
+func (r *runner) stop() {
+	if n, ok := r.o.Notify.(interface{ Stopping() error }); ok {
+		_ = n.Stopping()
+	}
+	if r.lease != 0 && r.cli.Ctx().Err() == nil {
+		r.revoke(context.Background(), stopTimeout)
+	}
+	r.dropLease()
+	r.report(false, "stopped")
+}

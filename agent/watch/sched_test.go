@@ -1,0 +1,68 @@
+package watch
+
+import (
+	"testing"
+	"time"
+
+	"github.com/confwatch/confwatch/agent/engine"
+)
+
+func newTestSched(minInterval, waitMin, waitMax time.Duration) *scheduler {
+	return &scheduler{
+		groups: map[string]*gstate{"g": {minInterval: minInterval, waitMin: waitMin, waitMax: waitMax}},
+		byDir:  map[string][]string{"/d": {"g"}},
+	}
+}
+
+func TestSchedulerPolicies(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	ms := func(n int) time.Time { return t0.Add(time.Duration(n) * time.Millisecond) }
+	type step struct {
+		at     int    // ms after t0
+		op     string // mark | due | ok | fail
+		starts bool   // for due: whether g starts
+	}
+	tests := []struct {
+		name                  string
+		min, waitMin, waitMax time.Duration
+		steps                 []step
+	}{
+		{"first change at once", 0, 0, 0, []step{{0, "mark", false}, {0, "due", true}}},
+		{"changes during an apply wait for it", 0, 0, 0, []step{
+			{0, "mark", false}, {0, "due", true}, {5, "mark", false}, {6, "due", false}, {10, "ok", false}, {10, "due", true}}},
+		{"min interval spaces applies and keeps the last", 250 * time.Millisecond, 0, 0, []step{
+			{0, "mark", false}, {0, "due", true}, {10, "ok", false}, {20, "mark", false}, {21, "due", false},
+			{200, "mark", false}, {249, "due", false}, {250, "due", true}}},
+		{"quiet change after the interval is immediate", 250 * time.Millisecond, 0, 0, []step{
+			{0, "mark", false}, {0, "due", true}, {10, "ok", false}, {900, "mark", false}, {900, "due", true}}},
+		{"wait min restarts with each change", 0, 100 * time.Millisecond, time.Second, []step{
+			{0, "mark", false}, {50, "due", false}, {80, "mark", false}, {150, "due", false}, {180, "due", true}}},
+		{"wait max bounds a steady stream", 0, 100 * time.Millisecond, 300 * time.Millisecond, []step{
+			{0, "mark", false}, {90, "mark", false}, {180, "mark", false}, {270, "mark", false}, {299, "due", false}, {300, "due", true}}},
+		{"failure retried with backoff", 0, 0, 0, []step{
+			{0, "mark", false}, {0, "due", true}, {10, "fail", false}, {500, "due", false}, {1010, "due", true}}},
+		{"new data skips the retry backoff", 0, 0, 0, []step{
+			{0, "mark", false}, {0, "due", true}, {10, "fail", false}, {20, "mark", false}, {20, "due", true}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newTestSched(tt.min, tt.waitMin, tt.waitMax)
+			for i, st := range tt.steps {
+				now := ms(st.at)
+				switch st.op {
+				case "mark":
+					s.markDir("/d", now)
+				case "due":
+					got := len(s.due(now)) == 1
+					if got != st.starts {
+						t.Fatalf("step %d at %dms: started=%v, want %v", i, st.at, got, st.starts)
+					}
+				case "ok":
+					s.finished("g", []engine.Status{{State: engine.StateOK}}, now)
+				case "fail":
+					s.finished("g", []engine.Status{{State: engine.StateFailed, Stage: "reload"}}, now)
+				}
+			}
+		})
+	}
+}
