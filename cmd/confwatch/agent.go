@@ -10,6 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/agent/metrics"
 	"github.com/confwatch/confwatch/agent/systemd"
 	"github.com/confwatch/confwatch/agent/watch"
 	"github.com/confwatch/confwatch/sdnotify"
@@ -22,6 +23,7 @@ type agent struct {
 	poll   time.Duration
 	notify *sdnotify.Notifier
 	mgr    *systemd.Manager
+	m      *metrics.Metrics // nil without --listen
 }
 
 func (a *agent) run(s *setup) error {
@@ -29,6 +31,14 @@ func (a *agent) run(s *setup) error {
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 	defer a.mgr.Close()
+	if s.cfg.Listen != "" {
+		a.m = metrics.New(10 * time.Second)
+		go func() {
+			if err := a.m.Serve(a.c.Context, s.cfg.Listen, s.log); err != nil {
+				s.log.Error("metrics endpoint stopped", "err", err)
+			}
+		}()
+	}
 	go func() {
 		<-a.c.Context.Done()
 		_ = a.notify.Send(sdnotify.LineStopping, sdnotify.StatusLine("stopping: finishing any running apply"))
@@ -50,7 +60,7 @@ func (a *agent) runOne(s *setup, hup <-chan os.Signal) (*setup, error) {
 		return nil, err
 	}
 	defer cl.Close()
-	sup := newSupervisor(s, a.notify)
+	sup := newSupervisor(s, a.notify, a.m)
 	ctx, cancel := context.WithCancel(a.c.Context)
 	defer cancel()
 	loop := watch.New(watch.Options{Client: cl, Engine: s.eng, Log: s.log, Poll: a.poll,

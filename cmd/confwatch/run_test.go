@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -80,14 +81,18 @@ func TestRunNotifiesAndReloads(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
 	var out, errb bytes.Buffer
+	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	go func() {
-		done <- run(ctx, append([]string{"confwatch", "run"}, d.args(srv.Endpoint)...), &out, &errb)
+		done <- run(ctx, append([]string{"confwatch", "run", "--listen", listen}, d.args(srv.Endpoint)...), &out, &errb)
 	}()
 	expect(t, ch, "READY=1", has("READY=1"))
 	if !strings.Contains(read(t, dest), "server 10.0.0.1:80;") {
 		t.Fatal("READY=1 before the first render was in place")
 	}
 	expect(t, ch, "a STATUS with 1 ok", has("1 ok"))
+	waitBody(t, "http://"+listen+"/healthz", "rev ")
+	contains(t, "/metrics", get("http://"+listen+"/metrics"), "confwatch_ready 1", "confwatch_etcd_up 1",
+		`confwatch_resource_syncs_total{resource="nginx",result="applied"} 1`)
 
 	srv.Put(t, "/services/apache/b", "10.0.0.2:80")
 	waitFile(t, dest, "server 10.0.0.2:80;")

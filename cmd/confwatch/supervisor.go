@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/agent/engine"
+	"github.com/confwatch/confwatch/agent/metrics"
 	"github.com/confwatch/confwatch/agent/status"
 	"github.com/confwatch/confwatch/agent/watch"
 	"github.com/confwatch/confwatch/sdnotify"
@@ -15,6 +16,7 @@ import (
 type supervisor struct {
 	s        *setup
 	n        *sdnotify.Notifier
+	m        *metrics.Metrics // nil without --listen
 	t        *status.Tracker
 	ready    bool
 	lastDog  time.Time
@@ -22,12 +24,12 @@ type supervisor struct {
 	etcdUp   bool
 }
 
-func newSupervisor(s *setup, n *sdnotify.Notifier) *supervisor {
+func newSupervisor(s *setup, n *sdnotify.Notifier, m *metrics.Metrics) *supervisor {
 	var names []string
 	for _, r := range s.eng.Resources() {
 		names = append(names, r.Name)
 	}
-	sv := &supervisor{s: s, n: n, t: status.New(s.cfg.ReadyWhen, names)}
+	sv := &supervisor{s: s, n: n, m: m, t: status.New(s.cfg.ReadyWhen, names)}
 	// After a configuration reload the files are already good: ready at once.
 	sv.ready = s.reloaded
 	if s.reloaded {
@@ -39,8 +41,13 @@ func newSupervisor(s *setup, n *sdnotify.Notifier) *supervisor {
 func (sv *supervisor) hooks() watch.Hooks {
 	base := logHooks(sv.s)
 	return watch.Hooks{
-		Tick:    sv.tick,
-		Changed: base.Changed,
+		Tick: sv.tick,
+		Changed: func(dir string, rev int64, puts, dels int) {
+			base.Changed(dir, rev, puts, dels)
+			if sv.m != nil {
+				sv.m.Changed()
+			}
+		},
 		Synced: func(rev int64) {
 			base.Synced(rev)
 			sv.t.Synced()
@@ -48,6 +55,9 @@ func (sv *supervisor) hooks() watch.Hooks {
 		},
 		Applied: func(g string, sts []engine.Status, took time.Duration) {
 			base.Applied(g, sts, took)
+			if sv.m != nil {
+				sv.m.Applied(g, sts, took)
+			}
 			for _, st := range sts {
 				sv.t.Resource(st)
 			}
@@ -55,6 +65,9 @@ func (sv *supervisor) hooks() watch.Hooks {
 		},
 		Etcd: func(up bool, since time.Time, err error) {
 			sv.etcdUp = up
+			if sv.m != nil {
+				sv.m.Etcd(up)
+			}
 			sv.t.Etcd(up, since, err)
 			sv.update()
 		},
@@ -73,6 +86,9 @@ func (sv *supervisor) tick() {
 		_ = sv.n.ExtendTimeout(10 * time.Second)
 	}
 	sv.update()
+	if sv.m != nil {
+		sv.m.Tick(sv.ready, sv.lastLine)
+	}
 }
 
 func (sv *supervisor) update() {
