@@ -19,6 +19,11 @@ type Item struct {
 	UID, GID     int         // -1: keep dest's owner, else the agent's effective ids
 	CheckCmd     string
 	CheckTimeout time.Duration
+	// CheckInPlace runs CheckCmd with the candidate already at Dest (the
+	// previous file comes back if the check fails, and nothing reloads in
+	// between): for checks of a service's whole configuration, such as
+	// `nginx -t`, that cannot be pointed at the staged file.
+	CheckInPlace bool
 }
 
 // Reloader is one group's reload action (a reload_cmd, or a systemd unit).
@@ -132,6 +137,11 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return mark(out, todo, err)
 	}
 	out.Swap = time.Since(t1)
+	if err := a.checkInPlace(ctx, todo); err != nil {
+		a.rollback(todo)
+		out.RolledBack = true
+		return mark(out, todo, err)
+	}
 	if g.Reload == nil || a.NoReload {
 		return mark(out, todo, nil)
 	}

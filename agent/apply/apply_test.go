@@ -187,3 +187,26 @@ func TestDaemonizingCommandIsNotAFailure(t *testing.T) {
 		t.Fatal("waited for the background child")
 	}
 }
+
+func TestCheckInPlaceSeesCandidateAndRestores(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "site.conf")
+	if err := os.WriteFile(dest, []byte("good\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := &fakeReload{dest: dest}
+	it := item(dest, "bad\n", "! grep -q bad "+dest)
+	it.CheckInPlace = true
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: r})
+	if o.Results[0].Stage != StageCheck || r.calls != 0 {
+		t.Fatalf("stage %q reloads %d: want a failed in-place check and no reload", o.Results[0].Stage, r.calls)
+	}
+	if got, _ := os.ReadFile(dest); string(got) != "good\n" {
+		t.Fatalf("dest = %q after a failed in-place check", got)
+	}
+	it = item(dest, "fine\n", "grep -q fine "+dest)
+	it.CheckInPlace = true
+	if o = newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: r}); o.Err() != nil || r.calls != 1 {
+		t.Fatalf("err %v reloads %d", o.Err(), r.calls)
+	}
+}

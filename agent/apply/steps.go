@@ -28,21 +28,43 @@ func (a *Applier) stageAndCheck(ctx context.Context, todo []*pending) error {
 		return nil
 	}
 	for _, p := range todo {
-		if p.item.CheckCmd == "" {
+		if p.item.CheckCmd == "" || p.item.CheckInPlace {
 			continue
 		}
-		if err := ctx.Err(); err != nil {
-			return &stageErr{StageCheck, err}
+		if err := a.check(ctx, p, p.staged); err != nil {
+			return err
 		}
-		cmd, err := Expand(p.item.CheckCmd, p.staged, p.item.Dest)
-		if err != nil {
-			return &stageErr{StageCheck, err}
+	}
+	return nil
+}
+
+// checkInPlace runs the checks that need the candidate at its destination.
+func (a *Applier) checkInPlace(ctx context.Context, todo []*pending) error {
+	if a.NoReload {
+		return nil
+	}
+	for _, p := range todo {
+		if p.item.CheckCmd != "" && p.item.CheckInPlace {
+			if err := a.check(ctx, p, p.item.Dest); err != nil {
+				return err
+			}
 		}
-		out, err := a.Run.Run(ctx, cmd, p.item.CheckTimeout)
-		a.logOutput("check_cmd", p.item.Name, cmd, out, err)
-		if err != nil {
-			return &stageErr{StageCheck, withOutput(err, out)}
-		}
+	}
+	return nil
+}
+
+func (a *Applier) check(ctx context.Context, p *pending, src string) error {
+	if err := ctx.Err(); err != nil {
+		return &stageErr{StageCheck, err}
+	}
+	cmd, err := Expand(p.item.CheckCmd, src, p.item.Dest)
+	if err != nil {
+		return &stageErr{StageCheck, err}
+	}
+	out, err := a.Run.Run(ctx, cmd, p.item.CheckTimeout)
+	a.logOutput("check_cmd", p.item.Name, cmd, out, err)
+	if err != nil {
+		return &stageErr{StageCheck, withOutput(err, out)}
 	}
 	return nil
 }

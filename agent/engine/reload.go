@@ -58,10 +58,14 @@ func templateProblem(r *resource.Resource, err error) diag.Problem {
 // Action describes what applying r involves, for `plan`.
 func (e *Engine) Action(r *resource.Resource) string {
 	parts := []string{}
-	if r.CheckCmd != "" && !e.opts.SyncOnly {
+	check := r.CheckCmd != "" && !e.opts.SyncOnly
+	if check && !r.InPlaceCheck() {
 		parts = append(parts, "check")
 	}
 	parts = append(parts, "swap")
+	if check && r.InPlaceCheck() {
+		parts = append(parts, "check in place")
+	}
 	if rel := e.opts.Reloaders(r); rel != nil && !e.opts.SyncOnly {
 		parts = append(parts, rel.String())
 	}

@@ -183,7 +183,7 @@ func (e *Engine) log(st Status) {
 func item(c *Candidate) apply.Item {
 	r := c.Res
 	return apply.Item{Name: r.Name, Dest: r.Dest, Data: c.Data, Mode: r.FileMode, UID: r.UID, GID: r.GID,
-		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration}
+		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration, CheckInPlace: r.InPlaceCheck()}
 }
 
 func exists(p string) bool {

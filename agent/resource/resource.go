@@ -21,17 +21,19 @@ type File struct {
 
 // Spec is a template resource as written. Pointers mark keys that may be absent.
 type Spec struct {
-	Src       string   `toml:"src"`
-	Dest      string   `toml:"dest"`
-	Keys      []string `toml:"keys"`
-	Prefix    string   `toml:"prefix"`
-	Mode      string   `toml:"mode"`
-	UID       *int     `toml:"uid"`
-	GID       *int     `toml:"gid"`
-	Owner     string   `toml:"owner"`
-	Group     string   `toml:"group"`
-	CheckCmd  string   `toml:"check_cmd"`
-	ReloadCmd string   `toml:"reload_cmd"`
+	Src      string   `toml:"src"`
+	Dest     string   `toml:"dest"`
+	Keys     []string `toml:"keys"`
+	Prefix   string   `toml:"prefix"`
+	Mode     string   `toml:"mode"`
+	UID      *int     `toml:"uid"`
+	GID      *int     `toml:"gid"`
+	Owner    string   `toml:"owner"`
+	Group    string   `toml:"group"`
+	CheckCmd string   `toml:"check_cmd"`
+	// CheckInPlace: nil = automatic (in place when check_cmd does not use {{.src}}).
+	CheckInPlace *bool  `toml:"check_in_place"`
+	ReloadCmd    string `toml:"reload_cmd"`
 
 	CheckTimeout  config.Duration `toml:"check_cmd_timeout"`
 	ReloadTimeout config.Duration `toml:"reload_cmd_timeout"`
@@ -66,6 +68,17 @@ const (
 	DefaultCheckTimeout  = 60 * time.Second
 	DefaultReloadTimeout = 60 * time.Second
 )
+
+// InPlaceCheck reports whether check_cmd runs with the candidate at dest:
+// as set by check_in_place, else whenever check_cmd does not mention
+// {{.src}} (it checks the service's whole configuration, like `nginx -t`,
+// which would otherwise test the old file).
+func (r *Resource) InPlaceCheck() bool {
+	if r.CheckInPlace != nil {
+		return *r.CheckInPlace
+	}
+	return r.CheckCmd != "" && !strings.Contains(r.CheckCmd, ".src")
+}
 
 // Group is the name of the reload transaction the resource belongs to:
 // resources with the same reload action are checked, swapped, reloaded and
