@@ -3,33 +3,23 @@ package units
 import (
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/confwatch/confwatch/internal/sdbox"
 )
 
-// sdbox finds shared/tools/sdbox (a throwaway real systemd) or skips.
-func sdbox(t *testing.T) string {
+// needPython skips when the stand-ins cannot run.
+func needPython(t *testing.T) {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short: not booting a real systemd")
 	}
-	if os.Geteuid() != 0 {
-		t.Skip("not root: cannot boot a real systemd with sdbox")
-	}
-	p := os.Getenv("CONFWATCH_SDBOX")
-	if p == "" {
-		p, _ = filepath.Abs("../../shared/tools/sdbox")
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("sdbox not found at %s (set CONFWATCH_SDBOX): %v", p, err)
-	}
-	if _, err := exec.LookPath("python3"); err != nil {
+	if _, err := os.Stat("/usr/bin/python3"); err != nil {
 		t.Skip("python3 not installed: needed as the test backend and confwatch stub")
 	}
-	return p
 }
 
 // stubConfwatch stands in for `confwatch register`: it records its
@@ -60,7 +50,7 @@ while True: time.sleep(1)
 // sidekick with the intended register command, and stopping the backend
 // stops the sidekick first.
 func TestGeneratedUnitsUnderSystemd(t *testing.T) {
-	box := sdbox(t)
+	needPython(t)
 	nasty := []string{"100% $HOME ${HOME} \\ done", "'x'", ";", "", "{port}", `a"b`, "%i", "$$", `\n`}
 	s := DefaultSpec()
 	s.Runtime, s.AdvertiseIP, s.EtcdUnit = RuntimeExec, "127.0.0.1", ""
@@ -69,49 +59,32 @@ func TestGeneratedUnitsUnderSystemd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
-	var paths []string
+	var ufs []sdbox.UnitFile
 	for _, f := range files[:3] {
-		paths = append(paths, filepath.Join(dir, "units", f.Name))
+		ufs = append(ufs, sdbox.UnitFile{Name: f.Name, Content: string(f.Data)})
 	}
-	if err := WriteFiles(filepath.Join(dir, "units"), files[:3], false); err != nil {
-		t.Fatal(err)
-	}
-	bd := filepath.Join(dir, "box")
-	run := func(args ...string) string {
-		out, err := exec.Command(box, args...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("sdbox %s: %v\n%s", strings.Join(args, " "), err, out)
-		}
-		return string(out)
-	}
-	run(append([]string{"up", bd}, paths...)...)
-	t.Cleanup(func() { _ = exec.Command(box, "down", bd).Run() })
-	if err := os.MkdirAll(filepath.Join(bd, "root/var/lib/cwtest"), 0o755); err != nil {
-		t.Fatal(err)
-	}
+	box := sdbox.Start(t, ufs...)
 	for p, data := range map[string]string{s.Confwatch: stubConfwatch, "/var/lib/cwtest/backend.py": backendScript} {
-		if err := os.WriteFile(filepath.Join(bd, "root", p), []byte(data), 0o755); err != nil {
+		if err := box.WriteFile(p, []byte(data), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}
-	run("sh", bd, "systemctl", "start", "apache@8080.service")
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		out, _ := exec.Command(box, "sh", bd, "systemctl", "is-active", "apache-discovery@8080.service").Output()
-		if strings.TrimSpace(string(out)) == "active" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("sidekick not active (Type=notify, READY=1 from the stub): %s", out)
-		}
+	if out, err := box.Systemctl("start", "apache@8080.service"); err != nil {
+		t.Fatalf("start: %v\n%s", err, out)
 	}
+	if err := box.WaitActive("apache-discovery@8080.service", 10*time.Second); err != nil {
+		t.Fatalf("sidekick not active (Type=notify, READY=1 from the stub): %v", err)
+	}
+	bd := box.Root()
 	wantArgs := append([]string{}, nasty...)
 	wantArgs[4] = "8080" // {port}
-	readJSON(t, filepath.Join(bd, "root/var/lib/cwtest/argv.json"), wantArgs)
-	readJSON(t, filepath.Join(bd, "root/var/lib/cwtest/register.json"), []string{"register", "--key", "/services/apache/127.0.0.1:8080",
+	readJSON(t, filepath.Join(bd, "var/lib/cwtest/argv.json"), wantArgs)
+	readJSON(t, filepath.Join(bd, "var/lib/cwtest/register.json"), []string{"register", "--key", "/services/apache/127.0.0.1:8080",
 		"--value", "127.0.0.1:8080", "--ttl", "30s", "--check-http", "http://127.0.0.1:8080/", "--interval", "5s"})
-	run("sh", bd, "systemctl", "stop", "apache@8080.service")
-	order, _ := os.ReadFile(filepath.Join(bd, "root/var/lib/cwtest/order"))
+	if out, err := box.Systemctl("stop", "apache@8080.service"); err != nil {
+		t.Fatalf("stop: %v\n%s", err, out)
+	}
+	order, _ := os.ReadFile(filepath.Join(bd, "var/lib/cwtest/order"))
 	if string(order) != "sidekick\nbackend\n" {
 		t.Errorf("stop order %q, want the sidekick stopped before the backend", order)
 	}
