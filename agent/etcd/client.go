@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -43,6 +44,10 @@ func New(c config.Etcd) (*clientv3.Client, error) {
 		cfg.TLS = tlsCfg
 	}
 	cli, err := clientv3.New(cfg)
+	if errors.Is(err, context.DeadlineExceeded) {
+		// With a username, New authenticates at once and so needs etcd.
+		return nil, fmt.Errorf("%w: no answer from %s within %s while authenticating", ErrUnreachable, strings.Join(c.Endpoints, ","), c.DialTimeout.Duration)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", strings.Join(c.Endpoints, ","), err)
 	}
@@ -55,8 +60,8 @@ func Probe(ctx context.Context, cli *clientv3.Client, timeout time.Duration) err
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	_, err := cli.Get(ctx, "/", clientv3.WithCountOnly(), clientv3.WithLimit(1))
-	if err == nil {
-		return nil
+	if err == nil || errors.Is(err, rpctypes.ErrPermissionDenied) {
+		return nil // it answered: a user who may not read "/" is fine
 	}
 	eps := strings.Join(cli.Endpoints(), ",")
 	if ctx.Err() != nil {

@@ -57,6 +57,9 @@ func (t *Tracker) Etcd(up bool, since time.Time, err error) {
 	t.etcdKnown, t.etcdUp, t.etcdSince, t.etcdErr = true, up, since, err
 }
 
+// EtcdKnown reports whether reachability was recorded yet.
+func (t *Tracker) EtcdKnown() bool { return t.etcdKnown }
+
 // Synced records that the cache holds every directory.
 func (t *Tracker) Synced() { t.synced = true }
 

@@ -55,12 +55,12 @@ func (a *agent) run(s *setup) error {
 // runOne runs a loop over s until the context ends (nil, nil) or a SIGHUP
 // brings a configuration that loads (next).
 func (a *agent) runOne(s *setup, hup <-chan os.Signal) (*setup, error) {
-	cl, err := s.connectLazy()
-	if err != nil {
+	sup := newSupervisor(s, a.notify, a.m)
+	cl, err := s.connectLazy(a.c.Context, sup.waiting)
+	if err != nil || cl == nil {
 		return nil, err
 	}
 	defer cl.Close()
-	sup := newSupervisor(s, a.notify, a.m)
 	ctx, cancel := context.WithCancel(a.c.Context)
 	defer cancel()
 	loop := watch.New(watch.Options{Client: cl, Engine: s.eng, Log: s.log, Poll: a.poll,

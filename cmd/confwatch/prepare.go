@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/urfave/cli/v2"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/resource"
@@ -54,6 +57,9 @@ func prepare(c *cli.Context, force bool, reloaders func(*loaded) engine.Reloader
 // connect builds an etcd client and checks it answers within the dial timeout.
 func (s *setup) connect(ctx context.Context) (*clientv3.Client, error) {
 	cli, err := etcd.New(s.cfg.Etcd)
+	if errors.Is(err, etcd.ErrUnreachable) {
+		return nil, cli2exit(err, exitNoEtcd)
+	}
 	if err != nil {
 		return nil, cli2exit(err, exitUsage)
 	}
@@ -78,12 +84,36 @@ func (s *setup) snapshot(ctx context.Context, c *clientv3.Client) (*etcd.Snapsho
 
 func cli2exit(err error, code int) error { return cli.Exit(err, code) }
 
-// connectLazy builds a client without waiting for etcd: the agent starts
-// even when etcd is down and keeps retrying, leaving files alone meanwhile.
-func (s *setup) connectLazy() (*clientv3.Client, error) {
-	c, err := etcd.New(s.cfg.Etcd)
-	if err != nil {
-		return nil, cli2exit(err, exitUsage)
+// connectLazy builds a client for the agent, which starts even when etcd is
+// down: when building the client needs etcd (password authentication), it
+// retries with backoff until ctx ends, calling wait between tries so the
+// caller can report and keep its watchdog fed. Other errors (bad TLS files,
+// wrong credentials) end the agent.
+func (s *setup) connectLazy(ctx context.Context, wait func(err error)) (*clientv3.Client, error) {
+	return connectRetrying(ctx, s.cfg.Etcd, wait)
+}
+
+// connectRetrying builds a client, retrying while etcd is unreachable (see
+// connectLazy); it returns nil, nil when ctx ends first.
+func connectRetrying(ctx context.Context, cfg config.Etcd, wait func(err error)) (*clientv3.Client, error) {
+	delay := 250 * time.Millisecond
+	for {
+		c, err := etcd.New(cfg)
+		if err == nil {
+			return c, nil
+		}
+		if !errors.Is(err, etcd.ErrUnreachable) {
+			return nil, cli2exit(err, exitUsage)
+		}
+		wait(err)
+		for end := time.Now().Add(delay); time.Now().Before(end); {
+			select {
+			case <-ctx.Done():
+				return nil, nil
+			case <-time.After(time.Second):
+				wait(err)
+			}
+		}
+		delay = min(2*delay, 10*time.Second)
 	}
-	return c, nil
 }

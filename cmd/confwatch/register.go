@@ -7,7 +7,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/register"
 	"github.com/confwatch/confwatch/sdnotify"
 )
@@ -91,9 +90,15 @@ func registerAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	client, err := etcd.New(l.cfg.Etcd)
-	if err != nil {
-		return cli.Exit(err, exitUsage)
+	logged := false
+	client, err := connectRetrying(c.Context, l.cfg.Etcd, func(err error) {
+		if !logged {
+			logged = true
+			l.log.Warn("etcd unreachable; retrying", "err", err)
+		}
+	})
+	if err != nil || client == nil {
+		return err
 	}
 	opts.Log, opts.Notify = l.log, sdnotify.New()
 	runErr := register.Run(c.Context, client, opts)

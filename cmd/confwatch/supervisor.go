@@ -106,6 +106,17 @@ func (sv *supervisor) update() {
 	sv.send(lines...)
 }
 
+// waiting reports etcd unreachable while the client cannot be built, and
+// keeps the watchdog fed: waiting for etcd is not a wedged loop.
+func (sv *supervisor) waiting(err error) {
+	if sv.etcdUp || !sv.t.EtcdKnown() {
+		sv.s.log.Warn("etcd unreachable: keeping the last good files", "endpoints", sv.s.cfg.Etcd.Endpoints, "err", err)
+		sv.etcdUp = false
+		sv.t.Etcd(false, time.Now(), err)
+	}
+	sv.tick()
+}
+
 // rejected shows a failed configuration reload and ends the reload state.
 func (sv *supervisor) rejected(err error) {
 	sv.t.Note("configuration reload rejected: " + firstLine(err.Error()))

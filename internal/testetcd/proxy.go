@@ -25,7 +25,7 @@ func NewProxy(t testing.TB, s *Server) *Proxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &Proxy{Endpoint: "http://" + ln.Addr().String(), target: s.Endpoint[len("http://"):], ln: ln, conns: map[net.Conn]bool{}}
+	p := &Proxy{Endpoint: "http://" + ln.Addr().String(), target: s.Etcd.Clients[0].Addr().String(), ln: ln, conns: map[net.Conn]bool{}}
 	go p.serve()
 	t.Cleanup(func() { _ = ln.Close(); p.Cut() })
 	return p

@@ -4,10 +4,12 @@ package testetcd
 
 import (
 	"context"
+	"crypto/tls"
 	"net/url"
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.etcd.io/etcd/server/v3/embed"
 	"go.uber.org/zap"
@@ -16,10 +18,20 @@ import (
 // Server is a running embedded etcd.
 type Server struct {
 	Etcd     *embed.Etcd
-	Endpoint string // http://127.0.0.1:PORT
+	Endpoint string // http://127.0.0.1:PORT (https with StartTLS)
 	Dir      string
 	peer     string
+	tls      *TLSFiles
 	Client   *clientv3.Client
+}
+
+// StartTLS starts an etcd that serves clients over TLS only and requires a
+// client certificate signed by files.CA.
+func StartTLS(t testing.TB, files TLSFiles) *Server {
+	t.Helper()
+	s := &Server{Dir: t.TempDir(), tls: &files}
+	s.start(t, "https://127.0.0.1:0", "http://127.0.0.1:0")
+	return s
 }
 
 // Start starts an etcd whose data lives in a fresh temporary directory. It is
@@ -42,6 +54,16 @@ func (s *Server) start(t testing.TB, client, peer string) {
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	var tlsCfg *tls.Config
+	if s.tls != nil {
+		cfg.ClientTLSInfo = transport.TLSInfo{CertFile: s.tls.ServerCert, KeyFile: s.tls.ServerKey,
+			TrustedCAFile: s.tls.CA, ClientCertAuth: true}
+		ci := transport.TLSInfo{CertFile: s.tls.ClientCert, KeyFile: s.tls.ClientKey, TrustedCAFile: s.tls.CA}
+		var err error
+		if tlsCfg, err = ci.ClientConfig(); err != nil {
+			t.Fatal(err)
+		}
+	}
 	e, err := embed.StartEtcd(cfg)
 	if err != nil {
 		t.Fatalf("start etcd: %v", err)
@@ -53,10 +75,10 @@ func (s *Server) start(t testing.TB, client, peer string) {
 		t.Fatal("etcd not ready after 30s")
 	}
 	s.Etcd = e
-	s.Endpoint = "http://" + e.Clients[0].Addr().String()
+	s.Endpoint = cu.Scheme + "://" + e.Clients[0].Addr().String()
 	s.peer = "http://" + e.Peers[0].Addr().String()
 	if s.Client == nil {
-		c, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop()})
+		c, err := clientv3.New(clientv3.Config{Endpoints: []string{s.Endpoint}, DialTimeout: 5 * time.Second, Logger: zap.NewNop(), TLS: tlsCfg})
 		if err != nil {
 			t.Fatal(err)
 		}
