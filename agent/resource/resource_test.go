@@ -1,0 +1,79 @@
+package resource
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+func TestParsers(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want os.FileMode
+		ok   bool
+	}{{"", 0, true}, {"0644", 0o644, true}, {"0600", 0o600, true}, {"420", 0o644, true}, {"rw", 0, false}, {"077777", 0, false}} {
+		got, err := parseMode(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseMode(%q) = %o, %v", tt.in, got, err)
+		}
+	}
+	for _, tt := range []struct {
+		in   *string
+		want float64
+		ok   bool
+	}{{nil, .5, true}, {ptr("30%"), .3, true}, {ptr("0.25"), .25, true}, {ptr("100%"), 1, true}, {ptr("150%"), 0, false}, {ptr("x"), 0, false}} {
+		got, err := parseShrink(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("parseShrink = %v, %v", got, err)
+		}
+	}
+	for _, tt := range []struct {
+		in       string
+		min, max time.Duration
+		ok       bool
+	}{{"", 0, 0, true}, {"2s:10s", 2 * time.Second, 10 * time.Second, true}, {"1s", time.Second, 4 * time.Second, true}, {"5s:1s", 0, 0, false}, {"x", 0, 0, false}} {
+		min, max, err := parseWait(tt.in)
+		if (err == nil) != tt.ok || min != tt.min || max != tt.max {
+			t.Errorf("parseWait(%q) = %v %v %v", tt.in, min, max, err)
+		}
+	}
+}
+
+func TestPrefixesAndGroups(t *testing.T) {
+	dir := t.TempDir()
+	must := func(err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755))
+	write := func(name, body string) {
+		must(os.WriteFile(filepath.Join(dir, "conf.d", name), []byte("[template]\nsrc = \"t\"\ndest = \"/tmp/"+name+"\"\n"+body), 0o644))
+	}
+	write("a.toml", "keys = [\"/services/apache\", \"lb\"]\nprefix = \"/prod\"\nreload_unit = \"nginx.service\"\ncheck_cmd = \"nginx -t\"\n")
+	write("b.toml", "keys = [\"/x/\"]\nreload_unit = \"nginx.service\"\ncheck_cmd = \"test -s {{.src}}\"\n")
+	res, probs := LoadAll(Options{ConfDir: dir})
+	if err := probs.Err(); err != nil {
+		t.Fatal(err)
+	}
+	a, b := res[0], res[1]
+	if a.Dirs[0] != "/prod/services/apache" || a.Dirs[1] != "/prod/lb" || b.Dirs[0] != "/x" {
+		t.Errorf("dirs %v %v", a.Dirs, b.Dirs)
+	}
+	if a.Group() != b.Group() {
+		t.Error("resources reloading the same unit are not one group")
+	}
+	if !a.InPlaceCheck() || b.InPlaceCheck() {
+		t.Error("check_cmd without {{.src}} must run in place, with it on the staged file")
+	}
+	res, _ = LoadAll(Options{ConfDir: dir, Prefix: "/global"})
+	if res[0].Dirs[0] != "/global/services/apache" {
+		t.Errorf("global prefix does not replace the resource's: %v", res[0].Dirs)
+	}
+	if res[0].SrcPath != filepath.Join(dir, "templates", "t") {
+		t.Errorf("src %s", res[0].SrcPath)
+	}
+}
+
+func ptr(s string) *string { return &s }
