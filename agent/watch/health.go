@@ -29,6 +29,13 @@ func (h *health) run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
+		if err != nil {
+			// gRPC's reconnect backoff grows to two minutes; etcd coming back
+			// should be noticed within a probe period instead.
+			if conn := h.o.Client.ActiveConnection(); conn != nil {
+				conn.ResetConnectBackoff()
+			}
+		}
 		if now := (err == nil); !known || now != up {
 			known, up = true, now
 			select {

@@ -72,7 +72,7 @@ func New(o Options) *Loop {
 		o.Grace = 90 * time.Second
 	}
 	l := &Loop{o: o, trees: map[string]*kv.Tree{}, synced: map[string]bool{},
-		ups: make(chan update, 64), done: make(chan result, 16)}
+		ups: make(chan update, 64), done: make(chan result, len(o.Engine.Groups())+1)}
 	for _, d := range o.Engine.Dirs() {
 		l.trees[d] = kv.NewTree()
 	}

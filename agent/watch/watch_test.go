@@ -108,17 +108,23 @@ func TestEtcdRestartWhileKeysChange(t *testing.T) {
 	h := start(t, srv.Endpoint, "")
 	good := h.want(t, state)
 	h.waitDest(t, good, 10*time.Second)
+	t0 := time.Now()
 	srv.Stop()
+	t.Logf("stop took %s", time.Since(t0))
 	time.Sleep(time.Second)
 	if h.read() != good {
 		t.Fatal("dest changed while etcd was down")
 	}
+	t0 = time.Now()
 	srv.Restart(t)
+	t.Logf("restart took %s", time.Since(t0))
+	t0 = time.Now()
 	srv.Delete(t, "/services/apache/a")
 	delete(state, "/services/apache/a")
 	state["/services/apache/c"] = "10.0.0.3:80"
 	srv.Put(t, "/services/apache/c", "10.0.0.3:80")
 	h.waitDest(t, h.want(t, state), 30*time.Second)
+	t.Logf("converged %s after the restart", time.Since(t0))
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	t.Logf("etcd transitions seen: %v", h.events)
