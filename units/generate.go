@@ -65,7 +65,7 @@ func (s Spec) common(u *unitDef, env bool) {
 		sec.entries = append([]entry{ef}, sec.entries...)
 	}
 	u.add("Service", "Restart", lit(s.Restart))
-	u.add("Service", "RestartSec", lit(span(s.RestartSec)))
+	u.add("Service", "RestartSec", lit(span(s.RestartDelay)))
 }
 
 // etcdDeps orders a unit after the network and the local etcd unit, if any.

@@ -34,7 +34,7 @@ func goldenSpecs() map[string]Spec {
 	exec.CertFile, exec.KeyFile, exec.CAFile = "/etc/confwatch/client.crt", "/etc/confwatch/client.key", "/etc/confwatch/ca.crt"
 	exec.KeyPrefix, exec.HealthCheck = "/lb/api", CheckTCP
 	exec.TTL, exec.Interval, exec.Rise, exec.Fall = 10*time.Second, 2*time.Second, 2, 3
-	exec.Restart, exec.RestartSec, exec.EtcdUnit = "always", 1500*time.Millisecond, ""
+	exec.Restart, exec.RestartDelay, exec.EtcdUnit = "always", 1500*time.Millisecond, ""
 	exec.Confwatch, exec.ConfDir, exec.LBPort = "/opt/confwatch/bin/confwatch", "/etc/confwatch/confd", 8080
 	quirky := DefaultSpec()
 	quirky.BackendImage = "registry.example.com:5000/team/web:1.2"

@@ -53,8 +53,8 @@ type Spec struct {
 	TTL, Interval time.Duration // lease TTL; health-check interval
 	Rise, Fall    int           // 0 = confwatch register's defaults
 
-	Restart    string        // systemd Restart= of all three units
-	RestartSec time.Duration // systemd RestartSec=
+	Restart      string        // systemd Restart= of all three units
+	RestartDelay time.Duration // systemd RestartSec=
 
 	GlobalLB          bool     // fleet: run the LB on every (matching) machine
 	MachineMetadata   []string // fleet: k=v required of backend machines
@@ -76,7 +76,7 @@ func DefaultSpec() Spec {
 		AdvertiseEnv: "COREOS_PRIVATE_IPV4", EnvironmentFile: "/etc/environment",
 		EtcdUnit:    "etcd.service",
 		HealthCheck: CheckHTTP, HealthPath: "/", TTL: 30 * time.Second, Interval: 5 * time.Second,
-		Restart: "on-failure", RestartSec: 5 * time.Second,
+		Restart: "on-failure", RestartDelay: 5 * time.Second,
 		Confwatch: "/usr/local/bin/confwatch", ConfDir: "/etc/confd", LBPort: 80,
 	}
 }
@@ -114,7 +114,7 @@ func (s Spec) withDefaults() Spec {
 	for _, p := range []struct {
 		v  *time.Duration
 		dv time.Duration
-	}{{&s.TTL, d.TTL}, {&s.Interval, d.Interval}, {&s.RestartSec, d.RestartSec}} {
+	}{{&s.TTL, d.TTL}, {&s.Interval, d.Interval}, {&s.RestartDelay, d.RestartDelay}} {
 		if *p.v == 0 {
 			*p.v = p.dv
 		}

@@ -151,7 +151,7 @@ func (s Spec) validateTiming() error {
 	switch {
 	case s.TTL < time.Second:
 		return fmt.Errorf("ttl: %v is shorter than etcd's 1s lease granularity", s.TTL)
-	case s.Interval < 0 || s.RestartSec < 0:
+	case s.Interval < 0 || s.RestartDelay < 0:
 		return fmt.Errorf("interval/restart-sec: negative duration")
 	case s.Rise < 0 || s.Fall < 0:
 		return fmt.Errorf("rise/fall: negative count")

@@ -112,6 +112,9 @@ func TestGuards(t *testing.T) {
 	contains(t, "render output", out, "shrank from 10 to 3 keys")
 	code, out, _ = cw(t, d.args(srv.Endpoint, "plan")...)
 	contains(t, "plan", out, "action: none: refused", "7 removed")
+	if code != exitFailed {
+		t.Errorf("plan of a refused resource: exit %d", code)
+	}
 	if code, out, _ = cw(t, d.args(srv.Endpoint, "render", "--force")...); code != 0 || read(t, dest) == before {
 		t.Fatalf("--force: exit %d\n%s", code, out)
 	}

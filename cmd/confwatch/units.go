@@ -33,7 +33,7 @@ func generateUnitsCommand() *cli.Command {
 		str("units", "service", d.Service, "backend `NAME`: units <NAME>@.service and <NAME>-discovery@.service"),
 		str("units", "lb-name", d.LBName, "load-balancer unit `NAME` (without .service)"),
 		str("units", "restart", d.Restart, "systemd Restart= `POLICY` of the units"),
-		dur("units", "restart-sec", d.RestartSec, "systemd RestartSec= of the units"),
+		dur("units", "restart-sec", d.RestartDelay, "systemd RestartSec= of the units"),
 		str("units", "confwatch", d.Confwatch, "confwatch binary `PATH` in the units"),
 		str("units", "confdir", d.ConfDir, "confdir `DIR` the load balancer's confwatch run reads"),
 		num("units", "lb-port", d.LBPort, "`PORT` nginx listens on (--with-confdir)"),
@@ -88,7 +88,7 @@ func specFromFlags(c *cli.Context) (units.Spec, error) {
 		KeyPrefix: c.String("key-prefix"), EtcdUnit: c.String("etcd-unit"),
 		HealthCheck: c.String("health-check"), HealthPath: c.String("health-path"),
 		TTL: c.Duration("ttl"), Interval: c.Duration("interval"), Rise: c.Int("rise"), Fall: c.Int("fall"),
-		Restart: c.String("restart"), RestartSec: c.Duration("restart-sec"), GlobalLB: c.Bool("global-lb"),
+		Restart: c.String("restart"), RestartDelay: c.Duration("restart-sec"), GlobalLB: c.Bool("global-lb"),
 		MachineMetadata: c.StringSlice("machine-metadata"), LBMachineMetadata: c.StringSlice("lb-machine-metadata"),
 		Confwatch: c.String("confwatch"), ConfDir: c.String("confdir"), LBPort: c.Int("lb-port"),
 	}
