@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -208,5 +209,34 @@ func TestCheckInPlaceSeesCandidateAndRestores(t *testing.T) {
 	it.CheckInPlace = true
 	if o = newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: r}); o.Err() != nil || r.calls != 1 {
 		t.Fatalf("err %v reloads %d", o.Err(), r.calls)
+	}
+}
+
+// TestBindMountedDestIsWrittenInPlace: a single bind-mounted file cannot be
+// renamed over (EBUSY); it is rewritten in place instead.
+func TestBindMountedDestIsWrittenInPlace(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to bind-mount a file")
+	}
+	dir := t.TempDir()
+	src, dest := filepath.Join(dir, "outside"), filepath.Join(dir, "dest.conf")
+	for _, f := range []string{src, dest} {
+		if err := os.WriteFile(f, []byte("old\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if out, err := exec.Command("mount", "--bind", src, dest).CombinedOutput(); err != nil {
+		t.Skipf("bind mount not possible here: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dest).Run() })
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{item(dest, "new\n", "")}})
+	if o.Err() != nil {
+		t.Fatal(o.Err())
+	}
+	if got, _ := os.ReadFile(src); string(got) != "new\n" {
+		t.Fatalf("the bind-mounted file holds %q", got)
+	}
+	if es := entries(t, dir); len(es) != 2 {
+		t.Fatalf("stray files: %v", es)
 	}
 }

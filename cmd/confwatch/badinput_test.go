@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -79,19 +80,35 @@ func TestFailingCheckKeepsDest(t *testing.T) {
 	}
 }
 
-func TestReadOnlyDestDir(t *testing.T) {
-	if os.Geteuid() == 0 {
-		t.Skip("root writes to read-only directories; covered by check's access test")
+// readOnly makes dir read-only: a read-only tmpfs as root (root ignores
+// permission bits), chmod 0555 otherwise.
+func readOnly(t *testing.T, dir string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		must(t, os.Chmod(dir, 0o555))
+		t.Cleanup(func() { _ = os.Chmod(dir, 0o755) })
+		return
 	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m", "cwro", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot mount a read-only tmpfs: %v %s", err, out)
+	}
+	t.Cleanup(func() { _ = exec.Command("umount", "-l", dir).Run() })
+}
+
+func TestReadOnlyDestDir(t *testing.T) {
 	srv := testetcd.Start(t)
 	srv.Put(t, "/services/apache/a", "10.0.0.1:80")
 	d := newConfd(t)
 	d.classic(t, "")
-	must(t, os.Chmod(d.out, 0o555))
-	t.Cleanup(func() { _ = os.Chmod(d.out, 0o755) })
+	readOnly(t, d.out)
 	code, out, _ := cw(t, d.args(srv.Endpoint, "render")...)
 	if code != exitFailed {
 		t.Fatalf("exit %d\n%s", code, out)
 	}
-	contains(t, "output", out, "permission denied")
+	contains(t, "render output", out, "failed", "stage", "read-only file system")
+	code, out, _ = cw(t, d.args("", "check")...)
+	if code != exitFailed {
+		t.Fatalf("check: exit %d\n%s", code, out)
+	}
+	contains(t, "check output", out, "is not writable")
 }
