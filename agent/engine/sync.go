@@ -83,10 +83,10 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		items = append(items, item(c))
 	}
 	if len(items) == 0 {
-		return out
+		return inOrder(cands, out)
 	}
 	if e.opts.Noop {
-		return append(out, e.noop(items, byName)...)
+		return inOrder(cands, append(out, e.noop(items, byName)...))
 	}
 	var rel apply.Reloader
 	if rs := e.groups[g]; len(rs) > 0 {
@@ -112,6 +112,21 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		e.log(st)
 		e.setStatus(st)
 		out = append(out, st)
+	}
+	return inOrder(cands, out)
+}
+
+// inOrder sorts statuses into the order of the candidates.
+func inOrder(cands []Candidate, sts []Status) []Status {
+	by := make(map[string]Status, len(sts))
+	for _, s := range sts {
+		by[s.Name] = s
+	}
+	out := make([]Status, 0, len(sts))
+	for _, c := range cands {
+		if s, ok := by[c.Res.Name]; ok {
+			out = append(out, s)
+		}
 	}
 	return out
 }
