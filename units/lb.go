@@ -15,6 +15,11 @@ func (s Spec) lb() unitDef {
 	u.add("Unit", "Wants", lit(NginxUnit))
 	u.add("Unit", "Before", lit(NginxUnit))
 	u.add("Service", "Type", lit("notify"))
+	// Only confwatch itself may notify; its loop pings the watchdog, so a
+	// wedged agent is restarted; what it last applied survives restarts.
+	u.add("Service", "NotifyAccess", lit("main"))
+	u.add("Service", "WatchdogSec", lit("30s"))
+	u.add("Service", "StateDirectory", lit("confwatch"))
 	argv := append([]text{{lit(s.Confwatch)}, {lit("run")}, {lit("--confdir")}, {lit(s.ConfDir)}}, s.etcdFlags()...)
 	u.exec("Service", "ExecStart", "", argv...)
 	u.exec("Service", "ExecReload", "", text{lit("/bin/kill")}, text{lit("-HUP")}, text{spec("$MAINPID")})

@@ -26,6 +26,11 @@ type Item struct {
 	CheckInPlace bool
 }
 
+// ErrNotRunning is wrapped by a Reloader's error when the service is not
+// running, so there was nothing to reload: the new files stay in place (the
+// service reads them when it starts) and nothing is rolled back.
+var ErrNotRunning = errors.New("service not running, not reloaded")
+
 // Reloader is one group's reload action (a reload_cmd, or a systemd unit).
 type Reloader interface {
 	Reload(ctx context.Context) error
@@ -150,6 +155,10 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	out.ReloadTime = time.Since(t2)
 	if err == nil {
 		out.Reloaded = true
+		return mark(out, todo, nil)
+	}
+	if errors.Is(err, ErrNotRunning) {
+		a.Log.Warn("not reloaded: the service is not running and reads the new files when it starts", "group", g.Name, "err", err)
 		return mark(out, todo, nil)
 	}
 	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err)}

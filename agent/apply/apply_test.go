@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -238,5 +239,19 @@ func TestBindMountedDestIsWrittenInPlace(t *testing.T) {
 	}
 	if es := entries(t, dir); len(es) != 2 {
 		t.Fatalf("stray files: %v", es)
+	}
+}
+
+// TestServiceNotRunningIsNotAFailedReload: at boot the service waits for the
+// agent; its files are put in place and it reads them when it starts.
+func TestServiceNotRunningIsNotAFailedReload(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "f")
+	r := &fakeReload{dest: dest, fail: func(int) error { return fmt.Errorf("%w: nginx.service inactive", ErrNotRunning) }}
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{item(dest, "x\n", "")}, Reload: r})
+	if o.Err() != nil || o.RolledBack || o.Reloaded || !o.Results[0].Applied {
+		t.Fatalf("err %v rolledBack %v reloaded %v", o.Err(), o.RolledBack, o.Reloaded)
+	}
+	if got, _ := os.ReadFile(dest); string(got) != "x\n" {
+		t.Fatalf("dest %q", got)
 	}
 }

@@ -67,6 +67,21 @@ func (t *Tracker) Synced() { t.synced = true }
 // configuration reload.
 func (t *Tracker) Note(s string) { t.note = s }
 
+// Settling reports whether the agent is still getting to its first answer:
+// the first sync, or a resource with no outcome yet. Past that, a resource
+// that keeps failing is an answer too, and start-up timeouts should apply.
+func (t *Tracker) Settling() bool {
+	if !t.synced {
+		return true
+	}
+	for _, n := range t.order {
+		if s, ok := t.res[n]; !ok || s.State == engine.StatePending {
+			return true
+		}
+	}
+	return false
+}
+
 // Ready reports whether every resource is where ready_when wants it.
 func (t *Tracker) Ready() bool {
 	for _, n := range t.order {

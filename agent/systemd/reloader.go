@@ -1,6 +1,12 @@
 package systemd
 
-import "context"
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/confwatch/confwatch/agent/apply"
+)
 
 // Reloader is one resource's reload action: Mode ("" is ModeReload) applied to Unit through
 // M. It satisfies interface{ Reload(context.Context) error; String() string }.
@@ -12,7 +18,11 @@ type Reloader struct {
 
 // Reload calls r.M.Reload for r.Unit.
 func (r Reloader) Reload(ctx context.Context) error {
-	return r.M.Reload(ctx, r.Unit, r.mode(), r.StartIfInactive)
+	err := r.M.Reload(ctx, r.Unit, r.mode(), r.StartIfInactive)
+	if errors.Is(err, ErrInactive) {
+		return fmt.Errorf("%w: %w", apply.ErrNotRunning, err)
+	}
+	return err
 }
 
 // String describes the action, e.g. "systemd reload nginx.service".

@@ -22,6 +22,7 @@ type Options struct {
 	Poll           time.Duration // > 0: poll every Poll instead of watching
 	RequestTimeout time.Duration // bound on one list
 	HealthEvery    time.Duration // etcd reachability probe period (default 2s)
+	TickEvery      time.Duration // Hooks.Tick period at most (default and maximum HealthEvery/2)
 	Grace          time.Duration // bound on finishing an apply at shutdown (default 90s)
 	Hooks          Hooks
 }
@@ -68,6 +69,9 @@ func New(o Options) *Loop {
 	if o.HealthEvery <= 0 {
 		o.HealthEvery = 2 * time.Second
 	}
+	if o.TickEvery <= 0 || o.TickEvery > o.HealthEvery/2 {
+		o.TickEvery = o.HealthEvery / 2
+	}
 	if o.Grace <= 0 {
 		o.Grace = 90 * time.Second
 	}
@@ -103,7 +107,7 @@ func (l *Loop) Run(ctx context.Context) error {
 	go func() { defer l.wg.Done(); l.feed(feedCtx) }()
 	go func() { defer l.wg.Done(); h.run(feedCtx) }()
 	defer func() { stopFeeds(); l.wg.Wait() }()
-	tick := time.NewTicker(l.o.HealthEvery / 2)
+	tick := time.NewTicker(l.o.TickEvery)
 	defer tick.Stop()
 	for {
 		l.tick()

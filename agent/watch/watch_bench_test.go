@@ -96,18 +96,55 @@ func BenchmarkPutToApplied(b *testing.B) {
 	}
 }
 
-func benchPutToApplied(b *testing.B, n int) {
+// benchEtcd starts an embedded etcd holding n keys under /services/apache.
+func benchEtcd(b *testing.B, n int) *testetcd.Server {
 	srv := testetcd.Start(b)
-	ctx := context.Background()
 	for i := 0; i < n; i += 128 {
 		var ops []clientv3.Op
 		for j := i; j < min(i+128, n); j++ {
 			a := benchAddr(0, j)
 			ops = append(ops, clientv3.OpPut("/services/apache/"+a, a))
 		}
-		_, err := srv.Client.Txn(ctx).Then(ops...).Commit()
+		_, err := srv.Client.Txn(context.Background()).Then(ops...).Commit()
 		must(b, err)
 	}
+	return srv
+}
+
+// BenchmarkFirstApplied is a loop's start up to its first transaction done:
+// the list of n keys, the cache, the first render and apply (the process's
+// own start and the client's connect excluded).
+func BenchmarkFirstApplied(b *testing.B) {
+	for _, n := range benchSizes {
+		b.Run(fmt.Sprintf("keys=%d", n), func(b *testing.B) {
+			srv := benchEtcd(b, n)
+			b.ReportAllocs()
+			for b.Loop() {
+				applied := make(chan struct{}, 1)
+				l := benchLoop(b, srv.Client, Hooks{Applied: func(string, []engine.Status, time.Duration) {
+					select {
+					case applied <- struct{}{}:
+					default:
+					}
+				}})
+				ctx, cancel := context.WithCancel(context.Background())
+				done := make(chan error, 1)
+				go func() { done <- l.Run(ctx) }()
+				select {
+				case <-applied:
+				case <-time.After(time.Minute):
+					b.Fatal("no apply within a minute")
+				}
+				cancel()
+				must(b, <-done)
+			}
+		})
+	}
+}
+
+func benchPutToApplied(b *testing.B, n int) {
+	srv := benchEtcd(b, n)
+	ctx := context.Background()
 	applied := make(chan struct{}, 16)
 	l := benchLoop(b, srv.Client, Hooks{Applied: func(string, []engine.Status, time.Duration) { applied <- struct{}{} }})
 	lctx, cancel := context.WithCancel(ctx)

@@ -64,7 +64,8 @@ func (a *agent) runOne(s *setup, hup <-chan os.Signal) (*setup, error) {
 	ctx, cancel := context.WithCancel(a.c.Context)
 	defer cancel()
 	loop := watch.New(watch.Options{Client: cl, Engine: s.eng, Log: s.log, Poll: a.poll,
-		RequestTimeout: s.cfg.Etcd.RequestTimeout.Duration, Hooks: sup.hooks()})
+		RequestTimeout: s.cfg.Etcd.RequestTimeout.Duration, Hooks: sup.hooks(),
+		TickEvery: a.notify.WatchdogInterval() / 2})
 	done := make(chan error, 1)
 	go func() { done <- loop.Run(ctx) }()
 	for {

@@ -78,11 +78,13 @@ func (sv *supervisor) hooks() watch.Hooks {
 // extension, and a refreshed status line (for the "applied Ns ago" part).
 func (sv *supervisor) tick() {
 	now := time.Now()
-	if iv := sv.n.WatchdogInterval(); iv > 0 && now.Sub(sv.lastDog) >= iv {
+	if iv := sv.n.WatchdogInterval(); iv > 0 && now.Sub(sv.lastDog) >= iv/2 {
 		sv.lastDog = now
 		_ = sv.n.Watchdog()
 	}
-	if !sv.ready && sv.etcdUp && now.Sub(sv.lastDog) >= 0 {
+	// A slow first sync or first apply extends the start timeout; an
+	// unreachable etcd or a resource that keeps failing does not.
+	if !sv.ready && sv.etcdUp && sv.t.Settling() {
 		_ = sv.n.ExtendTimeout(10 * time.Second)
 	}
 	sv.update()
