@@ -6,6 +6,8 @@ import (
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/connectivity"
+
+	"github.com/confwatch/confwatch/agent/backoff"
 )
 
 // keepConnected keeps conn trying to reach etcd at least about once a second
@@ -15,18 +17,18 @@ import (
 // 100ms growing to 1s; each time the connection becomes ready it sends on
 // up, without blocking, so pending retries can run at once.
 func keepConnected(ctx context.Context, conn *grpc.ClientConn, up chan<- struct{}) {
-	bo := backoff{min: 100 * time.Millisecond, max: time.Second}
+	bo := backoff.Backoff{Min: 100 * time.Millisecond, Max: time.Second}
 	for {
 		st := conn.GetState()
 		switch st {
 		case connectivity.Ready:
-			bo.reset()
+			bo.Reset()
 			select {
 			case up <- struct{}{}:
 			default:
 			}
 		case connectivity.TransientFailure:
-			sleep(ctx, bo.next())
+			backoff.Sleep(ctx, bo.Next())
 			conn.ResetConnectBackoff()
 			if ctx.Err() != nil {
 				return

@@ -9,6 +9,8 @@ import (
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/confwatch/confwatch/agent/backoff"
 )
 
 // runner is the state of one Run. Only Run's goroutine touches it; the
@@ -30,7 +32,7 @@ type runner struct {
 	intact bool  // KEY=VALUE is believed in place under lease
 	putRev int64 // revision of the last put; older events are stale
 
-	bo    backoff
+	bo    backoff.Backoff
 	retry <-chan time.Time // pending retry; nil when none
 
 	reported, registered, readySent bool
@@ -42,7 +44,7 @@ func newRunner(cli *clientv3.Client, o Options) *runner {
 		cli: cli, o: o, log: o.Log.With("key", o.Key),
 		gate: Gate{Rise: o.Rise, Fall: o.Fall},
 		want: o.Check == nil,
-		bo:   backoff{min: 100 * time.Millisecond, max: time.Second},
+		bo:   backoff.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
 	}
 }
 
@@ -164,7 +166,7 @@ func (r *runner) sync(ctx context.Context) error {
 	err := r.ensure(ctx)
 	switch {
 	case err == nil:
-		r.bo.reset()
+		r.bo.Reset()
 		r.report(true, fmt.Sprintf("lease %s, ttl %ds", hex(r.lease), r.ttl))
 	case ctx.Err() != nil:
 	case r.cli.Ctx().Err() != nil:
@@ -174,7 +176,7 @@ func (r *runner) sync(ctx context.Context) error {
 			r.log.Warn("registration failed, retrying", "err", err)
 			r.report(false, reason)
 		}
-		r.retry = time.After(r.bo.next())
+		r.retry = time.After(r.bo.Next())
 	}
 	return nil
 }

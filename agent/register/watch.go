@@ -2,10 +2,11 @@ package register
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/confwatch/confwatch/agent/backoff"
 )
 
 // watchKey sends every event on key to out until ctx ends. The client's
@@ -15,7 +16,7 @@ import (
 // the key) and watches from now.
 func watchKey(ctx context.Context, cli *clientv3.Client, key string, out chan<- []*clientv3.Event) {
 	var rev int64 // last revision seen; 0 before the first response
-	bo := backoff{min: 100 * time.Millisecond, max: time.Second}
+	bo := backoff.Backoff{Min: 100 * time.Millisecond, Max: time.Second}
 	for ctx.Err() == nil {
 		wctx, cancel := context.WithCancel(ctx)
 		opts := []clientv3.OpOption{clientv3.WithCreatedNotify()}
@@ -31,47 +32,20 @@ func watchKey(ctx context.Context, cli *clientv3.Client, key string, out chan<- 
 			if wr.Err() != nil {
 				break
 			}
-			bo.reset()
+			bo.Reset()
 			rev = wr.Header.Revision // every event up to it has been delivered
 			if len(wr.Events) > 0 {
 				send(ctx, out, wr.Events)
 			}
 		}
 		cancel()
-		sleep(ctx, bo.next())
+		backoff.Sleep(ctx, bo.Next())
 	}
 }
 
 func send[T any](ctx context.Context, out chan<- T, v T) {
 	select {
 	case out <- v:
-	case <-ctx.Done():
-	}
-}
-
-// backoff is a jittered, capped exponential backoff.
-type backoff struct {
-	min, max, cur time.Duration
-}
-
-// next returns the next wait: between half and all of min, 2*min, ... max.
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else if b.cur *= 2; b.cur > b.max {
-		b.cur = b.max
-	}
-	return b.cur/2 + rand.N(b.cur/2+1)
-}
-
-func (b *backoff) reset() { b.cur = 0 }
-
-// sleep waits d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
 	case <-ctx.Done():
 	}
 }

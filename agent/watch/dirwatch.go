@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"log/slog"
-	"math/rand/v2"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/confwatch/confwatch/agent/backoff"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/kv"
 )
@@ -35,7 +35,7 @@ type dirWatcher struct {
 }
 
 func (w *dirWatcher) run(ctx context.Context, rev int64) {
-	bo := backoff{min: 100 * time.Millisecond, max: 5 * time.Second}
+	bo := backoff.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
 	for ctx.Err() == nil {
 		err := w.watchFrom(ctx, rev)
 		if ctx.Err() != nil {
@@ -46,18 +46,18 @@ func (w *dirWatcher) run(ctx context.Context, rev int64) {
 			r, lerr := w.list(ctx)
 			if lerr == nil {
 				rev = r
-				bo.reset()
+				bo.Reset()
 				break
 			}
 			w.log.Debug("list failed", "dir", w.dir, "err", lerr)
-			if !sleep(ctx, bo.next()) {
+			if !backoff.Sleep(ctx, bo.Next()) {
 				return
 			}
 		}
 		if errors.Is(err, rpctypes.ErrCompacted) {
 			continue // re-listed: watch at once
 		}
-		if !sleep(ctx, bo.next()) {
+		if !backoff.Sleep(ctx, bo.Next()) {
 			return
 		}
 	}
@@ -119,32 +119,4 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) error {
 		}
 	}
 	return errors.New("watch channel closed")
-}
-
-// backoff is a jittered, capped exponential backoff.
-type backoff struct {
-	min, max, cur time.Duration
-}
-
-func (b *backoff) next() time.Duration {
-	if b.cur == 0 {
-		b.cur = b.min
-	} else if b.cur *= 2; b.cur > b.max {
-		b.cur = b.max
-	}
-	return b.cur/2 + rand.N(b.cur/2+1)
-}
-
-func (b *backoff) reset() { b.cur = 0 }
-
-// sleep waits d or until ctx ends; it reports whether d passed.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

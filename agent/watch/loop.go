@@ -9,6 +9,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
+	"github.com/confwatch/confwatch/agent/backoff"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/kv"
@@ -219,7 +220,7 @@ func (l *Loop) finished(r result) {
 
 // feed lists every directory at one revision, then watches each (or polls).
 func (l *Loop) feed(ctx context.Context) {
-	bo := backoff{min: 200 * time.Millisecond, max: 10 * time.Second}
+	bo := backoff.Backoff{Min: 200 * time.Millisecond, Max: 10 * time.Second}
 	dirs := l.o.Engine.Dirs()
 	var snap *etcd.Snapshot
 	for {
@@ -230,7 +231,7 @@ func (l *Loop) feed(ctx context.Context) {
 			snap = s
 			break
 		}
-		if !sleep(ctx, bo.next()) {
+		if !backoff.Sleep(ctx, bo.Next()) {
 			return
 		}
 	}
@@ -260,7 +261,7 @@ func (l *Loop) feed(ctx context.Context) {
 
 // poll re-lists every directory every Poll (confd's -interval mode).
 func (l *Loop) poll(ctx context.Context, dirs []string) {
-	for sleep(ctx, l.o.Poll) {
+	for backoff.Sleep(ctx, l.o.Poll) {
 		for _, d := range dirs {
 			w := &dirWatcher{cli: l.o.Client, dir: d, log: l.o.Log, out: l.ups, rt: l.o.RequestTimeout}
 			if _, err := w.list(ctx); err != nil {
