@@ -75,8 +75,18 @@ func (t *Tree) Delete(key string) bool {
 	return true
 }
 
-// Reset replaces the whole content with pairs (which need not be sorted).
+// Reset replaces the whole content with pairs (which need not be sorted;
+// etcd's key order takes a faster path).
 func (t *Tree) Reset(pairs []Pair) {
+	if sortedUnique(pairs) {
+		t.m = make(map[string]string, len(pairs))
+		t.keys = make([]string, len(pairs))
+		t.vals = make([]string, len(pairs))
+		for i, p := range pairs {
+			t.m[p.Key], t.keys[i], t.vals[i] = p.Value, p.Key, p.Value
+		}
+		return
+	}
 	t.m = make(map[string]string, len(pairs))
 	t.keys = make([]string, 0, len(pairs))
 	for _, p := range pairs {
@@ -122,6 +132,15 @@ func (t *Tree) Same(pairs []Pair) bool {
 	}
 	for _, p := range pairs {
 		if v, ok := t.m[p.Key]; !ok || v != p.Value {
+			return false
+		}
+	}
+	return true
+}
+
+func sortedUnique(pairs []Pair) bool {
+	for i := 1; i < len(pairs); i++ {
+		if pairs[i-1].Key >= pairs[i].Key {
 			return false
 		}
 	}

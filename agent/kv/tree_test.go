@@ -82,3 +82,19 @@ func BenchmarkScan(b *testing.B) {
 		tr.Scan("/services/apache/", func(string, string) bool { n++; return true })
 	}
 }
+
+func TestResetSortedAndUnsorted(t *testing.T) {
+	for _, pairs := range [][]Pair{
+		{{"/a", "1"}, {"/b", "2"}, {"/c", "3"}},
+		{{"/c", "3"}, {"/a", "1"}, {"/b", "0"}, {"/b", "2"}},
+	} {
+		tr := NewTree()
+		tr.Reset(pairs)
+		if fmt.Sprint(tr.Pairs()) != "[{/a 1} {/b 2} {/c 3}]" {
+			t.Fatalf("Reset(%v) = %v", pairs, tr.Pairs())
+		}
+		if tr.Put("/bb", "x"); fmt.Sprint(tr.Pairs()) != "[{/a 1} {/b 2} {/bb x} {/c 3}]" {
+			t.Fatalf("after Put: %v", tr.Pairs())
+		}
+	}
+}

@@ -198,9 +198,11 @@ func (l *Loop) startDue(ctx context.Context) {
 	for _, g := range l.sched.due(time.Now()) {
 		rs := l.o.Engine.GroupOf(g)
 		cands := make([]engine.Candidate, len(rs))
+		t0 := time.Now()
 		for i, r := range rs {
 			cands[i] = l.o.Engine.Prepare(r, l)
 		}
+		l.o.Log.Debug("rendered", "group", g, "revision", l.rev, "took", time.Since(t0))
 		l.wg.Add(1)
 		go func() {
 			defer l.wg.Done()
