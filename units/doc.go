@@ -35,6 +35,8 @@
 // '%' there is refused. Unit names follow fleet's and systemd's rules, and
 // no line reaches 2048 bytes.
 //
-// Lint checks unit files against fleet's rules; Verify runs
-// `systemd-analyze verify` on them in a throwaway root.
+// Lint checks unit files against fleet's rules (fleet_parity_test.go maps
+// each to the fleet function it reimplements); Verify runs
+// `systemd-analyze verify` on them in a throwaway root. A global LB gets
+// no Conflicts=: fleet refuses Global=true next to Conflicts=.
 package units

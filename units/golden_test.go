@@ -25,7 +25,7 @@ func goldenSpecs() map[string]Spec {
 	global.HealthCheck = CheckNone
 	global.MachineMetadata = []string{"role=web", "region=eu-west"}
 	global.LBMachineMetadata = []string{"role=edge"}
-	global.LBConflicts = []string{"apache@*.service", "haproxy*.service"}
+	// No LBConflicts: fleet refuses Conflicts= next to Global=true.
 	exec := DefaultSpec()
 	exec.Service, exec.LBName, exec.Runtime = "api", "api_lb", RuntimeExec
 	exec.BackendExec = []string{"/usr/bin/python3", "-m", "http.server", "{port}", "--bind", "{ip}"}

@@ -26,7 +26,9 @@ func TestLint(t *testing.T) {
 		{"Global with MachineOf", "x.service", svc + "[X-Fleet]\nGlobal=true\nMachineOf=y.service\n", []string{"Global cannot be used with MachineOf"}},
 		{"Global with Replaces", "x.service", svc + "[X-Fleet]\nGlobal=t\nReplaces=y.service\n", []string{"Global cannot be used with Replaces"}},
 		{"Global false with MachineOf is fine", "x.service", svc + "[X-Fleet]\nGlobal=false\nMachineOf=y.service\n", nil},
-		{"Global with Conflicts and metadata is fine", "x.service", svc + "[X-Fleet]\nGlobal=true\nConflicts=y*\nMachineMetadata=role=lb\n", nil},
+		{"Global with Conflicts", "x.service", svc + "[X-Fleet]\nGlobal=true\nConflicts=y*\nMachineMetadata=role=lb\n",
+			[]string{"8: fleet refuses this unit: Global cannot be used with Conflicts"}},
+		{"Global with metadata is fine", "x.service", svc + "[X-Fleet]\nGlobal=true\nMachineMetadata=role=lb\n", nil},
 		{"Conflicts with Replaces", "x.service", svc + "[X-Fleet]\nConflicts=y*\nReplaces=z.service\n", []string{"Conflicts cannot be used with Replaces"}},
 		{"bad Global value", "x.service", svc + "[X-Fleet]\nGlobal=sometimes\n", []string{`Global="sometimes" is not a boolean`}},
 		{"unknown key", "x.service", svc + "[X-Fleet]\nMachineOff=y.service\n", []string{`unknown [X-Fleet] key "MachineOff"`}},
@@ -35,7 +37,7 @@ func TestLint(t *testing.T) {
 		{"long line", "x.service", svc + "Environment=A=" + strings.Repeat("x", 2040) + "\n", []string{"6: line is 2054 bytes"}},
 		{"no '='", "x.service", "[Unit]\nDescription=x\nBogus\n", []string{`3: line has no '='`}},
 		{"garbage after header", "x.service", "[Unit] junk\nDescription=x\n", []string{`1: garbage after section header`}},
-		{"option before any section", "x.service", "Description=x\n[Unit]\n", []string{`1: option outside any section`}},
+		{"option before any section", "x.service", "Description=x\n[Unit]\n", []string{`1: option outside any section`, `has no options`}},
 		{"name without type", "apache", svc, []string{`has no type suffix`}},
 		{"name starting with @", "@x.service", svc, []string{`starts with "@"`}},
 		{"template of a non-template type", "x@.mount", svc, []string{`cannot be a template`}},
@@ -61,7 +63,8 @@ func TestLint(t *testing.T) {
 
 // TestGenerateNeverForbiddenCombination: no flavor/option mix makes the
 // sidekick carry a Conflicts= next to its MachineOf=, or the LB a Global=
-// next to a peer, and every fleet set lints clean.
+// next to a peer or a Conflicts= (a global LB with lb-conflicts is an
+// error), and every fleet set lints clean.
 func TestGenerateNeverForbiddenCombination(t *testing.T) {
 	for _, global := range []bool{false, true} {
 		for _, conflicts := range [][]string{nil, {}, {"apache*"}, {"apache@*.service", "*discovery*"}} {
@@ -69,8 +72,17 @@ func TestGenerateNeverForbiddenCombination(t *testing.T) {
 			s.Flavor, s.GlobalLB, s.LBConflicts = FlavorFleet, global, conflicts
 			s.MachineMetadata, s.LBMachineMetadata = []string{"a=b"}, []string{"c=d"}
 			files, err := Generate(s)
+			if global && len(conflicts) > 0 {
+				if err == nil || !strings.Contains(err.Error(), "lb-conflicts") {
+					t.Errorf("global LB with conflicts %q: err = %v, want an lb-conflicts error", conflicts, err)
+				}
+				continue
+			}
 			if err != nil {
 				t.Fatal(err)
+			}
+			if lb := string(files[2].Data); global && strings.Contains(lb, "Conflicts=") {
+				t.Errorf("global LB with Conflicts=:\n%s", lb)
 			}
 			for _, f := range files[:3] {
 				if fs := Lint(f.Name, f.Data); len(fs) > 0 {

@@ -7,7 +7,8 @@ import (
 	"unicode/utf8"
 )
 
-// MaxUnitName is systemd's limit on a unit name (UNIT_NAME_MAX - 1).
+// MaxUnitName is systemd's limit on a unit name (UNIT_NAME_MAX - 1);
+// fleet's api.ValidateName allows one byte more.
 const MaxUnitName = 255
 
 // fleetUnitTypes are the suffixes fleet accepts; templateTypes those that
@@ -28,10 +29,13 @@ func set(ss ...string) map[string]bool {
 
 const unitNameChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\@"
 
-// CheckUnitName reports whether name is a unit name both fleet and systemd
-// accept: at most 255 bytes of letters, digits and `:-_.\@`, a known type
-// suffix after the last '.', not starting with '@', and only template-capable
-// types (service, socket, target, timer, path) with an '@'.
+// CheckUnitName reports whether name is a unit name both fleet (its
+// api.ValidateName) and systemd accept: at most 255 bytes of letters,
+// digits and `:-_.\@`, a known type suffix after the last '.', something
+// before it, not starting with '@', and only template-capable types
+// (service, socket, target, timer, path) with an '@'. The 255-byte limit,
+// the non-empty prefix and the template types are systemd's rules; fleet
+// allows 256 bytes and checks neither of the others.
 func CheckUnitName(name string) error {
 	switch {
 	case name == "":
@@ -44,6 +48,9 @@ func CheckUnitName(name string) error {
 	dot := strings.LastIndex(name, ".")
 	if dot < 0 || dot == len(name)-1 {
 		return fmt.Errorf("unit name %q has no type suffix (such as \".service\")", name)
+	}
+	if dot == 0 {
+		return fmt.Errorf("unit name %q is only a type suffix", name)
 	}
 	typ := name[dot+1:]
 	if !fleetUnitTypes[typ] {
@@ -79,4 +86,21 @@ func checkServiceName(option, s string) error {
 
 func isAlnum(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// fleetctlTypes are the suffixes fleetctl recognizes (unit.RecognizedUnitType
+// in fleet's unit/unit.go); it appends ".service" to any other argument.
+var fleetctlTypes = []string{"service", "socket", "timer", "path", "device", "mount", "automount"}
+
+// checkFleetctlName reports whether `fleetctl submit/start` takes a file
+// named name as that unit: fleetctl (unitNameMangle, fleetctl.go) turns
+// "x.target" into "x.target.service", finds no such file and fails.
+func checkFleetctlName(name string) error {
+	for _, t := range fleetctlTypes {
+		if strings.HasSuffix(name, "."+t) {
+			return nil
+		}
+	}
+	return fmt.Errorf("unit name %q: fleetctl only knows .%s units and would look for %q instead",
+		name, strings.Join(fleetctlTypes, ", ."), name+".service")
 }

@@ -59,7 +59,7 @@ type Spec struct {
 	GlobalLB          bool     // fleet: run the LB on every (matching) machine
 	MachineMetadata   []string // fleet: k=v required of backend machines
 	LBMachineMetadata []string // fleet: k=v required of LB machines
-	LBConflicts       []string // fleet: LB Conflicts= globs; nil = "<Service>@*.service"
+	LBConflicts       []string // fleet: LB Conflicts= globs; nil = "<Service>@*.service" (none if GlobalLB)
 
 	Confwatch string // absolute path of the confwatch binary
 	ConfDir   string // confdir the LB's `confwatch run` reads
@@ -119,7 +119,8 @@ func (s Spec) withDefaults() Spec {
 			*p.v = p.dv
 		}
 	}
-	if s.LBConflicts == nil && s.Flavor == FlavorFleet {
+	// No default for a global LB: fleet refuses Global with Conflicts.
+	if s.LBConflicts == nil && s.Flavor == FlavorFleet && !s.GlobalLB {
 		s.LBConflicts = []string{s.Service + "@*.service"}
 	}
 	return s

@@ -172,6 +172,10 @@ func (s Spec) validateFleet() error {
 			return fmt.Errorf("machine-metadata: %q is not key=value (key: letters, digits, `_.-`; value: also `:/@+`)", m)
 		}
 	}
+	if s.GlobalLB && len(s.LBConflicts) > 0 {
+		// fleet's api.ValidateOptions: "Global cannot be used with Conflicts".
+		return fmt.Errorf("lb-conflicts: fleet refuses Conflicts= in a global unit (global-lb); a global LB runs on every matching machine")
+	}
 	for _, g := range s.LBConflicts {
 		if _, err := path.Match(g, ""); err != nil || !globRe.MatchString(g) {
 			return fmt.Errorf("lb-conflicts: %q is not a unit-name glob", g)

@@ -60,7 +60,7 @@ func generateUnitsCommand() *cli.Command {
 		&cli.BoolFlag{Name: "global-lb", Usage: "run the load balancer on every matching machine", Category: "fleet"},
 		list("fleet", "machine-metadata", "`KEY=VALUE` required of backend machines"),
 		list("fleet", "lb-machine-metadata", "`KEY=VALUE` required of load-balancer machines"),
-		list("fleet", "lb-conflicts", "load-balancer Conflicts= `GLOB`s (default <service>@*.service; none for none)"),
+		list("fleet", "lb-conflicts", "load-balancer Conflicts= `GLOB`s (default <service>@*.service, none with --global-lb; \"none\" for none)"),
 		&cli.StringFlag{Name: "output", Usage: "write the files into `DIR` instead of stdout"},
 		&cli.StringFlag{Name: "with-confdir", Usage: "also write conf.d/nginx.toml and templates/nginx.tmpl into `DIR`"},
 		&cli.BoolFlag{Name: "force", Usage: "overwrite existing files"},
