@@ -24,6 +24,10 @@ type Item struct {
 	// between): for checks of a service's whole configuration, such as
 	// `nginx -t`, that cannot be pointed at the staged file.
 	CheckInPlace bool
+	// Unsettled says an earlier apply of this file did not finish (the agent
+	// died, or a rollback failed): apply it as changed even when the bytes
+	// match, so it is checked and reloaded.
+	Unsettled bool
 }
 
 // ErrNotRunning is wrapped by a Reloader's error when the service is not
@@ -69,6 +73,9 @@ type Result struct {
 	Applied bool  // the candidate is in place (and reloaded, when there is a reload)
 	Err     error // nil on success
 	Stage   Stage // where it failed
+	// Unsettled: dest may hold something other than what was last applied
+	// and reloaded (a rollback failed); the next apply must redo it.
+	Unsettled bool
 }
 
 // Outcome is the outcome of one transaction.
@@ -124,8 +131,11 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 			todo = append(todo, p)
 		}
 	}
-	if len(todo) == 0 || failed(out) {
+	if failed(out) {
 		a.cleanup(todo)
+		return mark(out, todo, &stageErr{StageStage, errors.New("not applied: another file of its group could not be read")})
+	}
+	if len(todo) == 0 {
 		return out
 	}
 	defer a.cleanup(todo)
@@ -137,15 +147,11 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	out.Check = time.Since(t0)
 	t1 := time.Now()
 	if err := a.swapAll(todo); err != nil {
-		a.rollback(todo)
-		out.RolledBack = true
-		return mark(out, todo, err)
+		return a.undo(out, todo, err)
 	}
 	out.Swap = time.Since(t1)
 	if err := a.checkInPlace(ctx, todo); err != nil {
-		a.rollback(todo)
-		out.RolledBack = true
-		return mark(out, todo, err)
+		return a.undo(out, todo, err)
 	}
 	if g.Reload == nil || a.NoReload {
 		return mark(out, todo, nil)
@@ -163,13 +169,43 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	}
 	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err)}
 	a.Log.Error("reload failed: rolling back", "group", g.Name, "err", err)
-	a.rollback(todo)
-	out.RolledBack = true
-	if rerr := g.Reload.Reload(ctx); rerr != nil {
+	out = a.undo(out, todo, err)
+	// Reload the restored files even when ctx ended meanwhile: the service
+	// must not stay on what was just taken back.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	defer cancel()
+	if rerr := g.Reload.Reload(rctx); rerr != nil {
 		a.Log.Error("reload after rollback failed too", "group", g.Name, "err", rerr)
-		err = &stageErr{StageReload, fmt.Errorf("%w; reload after rollback: %v", err.(*stageErr).err, rerr)}
+		out = markUnsettled(out, todo, fmt.Errorf("reload after rollback: %w", rerr))
 	}
-	return mark(out, todo, err)
+	return out
+}
+
+// undo rolls the swapped files back and marks the transaction failed with
+// err; files that could not be restored are marked unsettled.
+func (a *Applier) undo(out Outcome, todo []*pending, err error) Outcome {
+	rerr := a.rollback(todo)
+	out.RolledBack = rerr == nil
+	out = mark(out, todo, err)
+	if rerr != nil {
+		out = markUnsettled(out, todo, rerr)
+	}
+	return out
+}
+
+// markUnsettled flags every attempted result as unsettled, adding why.
+func markUnsettled(o Outcome, todo []*pending, why error) Outcome {
+	names := map[string]bool{}
+	for _, p := range todo {
+		names[p.item.Name] = true
+	}
+	for i := range o.Results {
+		if r := &o.Results[i]; names[r.Name] {
+			r.Unsettled = true
+			r.Err = errors.Join(r.Err, why)
+		}
+	}
+	return o
 }
 
 // prepare compares the candidate with the destination.
@@ -185,13 +221,16 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 			p.mode = old.mode
 		}
 	}
+	// Unset owner: keep dest's when we may give files away (root), else
+	// the file becomes ours, as confd does.
+	root := os.Geteuid() == 0
 	if p.uid < 0 {
-		p.uid = pick(old.exists, old.uid, os.Geteuid())
+		p.uid = pick(old.exists && root, old.uid, os.Geteuid())
 	}
 	if p.gid < 0 {
-		p.gid = pick(old.exists, old.gid, os.Getegid())
+		p.gid = pick(old.exists && root, old.gid, os.Getegid())
 	}
-	return p, !old.same(it.Data, p.mode, p.uid, p.gid), nil
+	return p, it.Unsettled || !old.same(it.Data, p.mode, p.uid, p.gid), nil
 }
 
 func pick(useOld bool, old, def int) int {

@@ -3,6 +3,7 @@ package apply
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 )
@@ -71,11 +72,15 @@ func (a *Applier) check(ctx context.Context, p *pending, src string) error {
 
 func (a *Applier) swapAll(todo []*pending) error {
 	for _, p := range todo {
+		// dest may change from here on, even if swap fails half-way (an
+		// in-place write after O_TRUNC, a rename whose directory sync
+		// failed): rollback must restore it.
+		p.swapped = true
 		inPlace, err := swap(p.staged, p.item.Dest, p.item.Data, p.mode, p.uid, p.gid)
 		if err != nil {
 			return &stageErr{StageSwap, err}
 		}
-		p.swapped, p.staged = true, ""
+		p.staged = ""
 		if inPlace {
 			a.Log.Warn("destination is a mount point: rewrote it in place, not atomically", "resource", p.item.Name, "dest", p.item.Dest)
 		}
@@ -83,18 +88,23 @@ func (a *Applier) swapAll(todo []*pending) error {
 	return nil
 }
 
-func (a *Applier) rollback(todo []*pending) {
+// rollback restores every swapped destination; the error lists those it
+// could not restore.
+func (a *Applier) rollback(todo []*pending) error {
+	var errs []error
 	for _, p := range todo {
 		if !p.swapped {
 			continue
 		}
 		if err := restore(p.item.Dest, p.old); err != nil {
 			a.Log.Error("rollback failed", "resource", p.item.Name, "dest", p.item.Dest, "err", err)
+			errs = append(errs, fmt.Errorf("rollback of %s: %w", p.item.Dest, err))
 			continue
 		}
 		p.swapped = false
 		a.Log.Warn("rolled back", "resource", p.item.Name, "dest", p.item.Dest)
 	}
+	return errors.Join(errs...)
 }
 
 func (a *Applier) cleanup(todo []*pending) {

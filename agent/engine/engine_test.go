@@ -111,3 +111,29 @@ func TestNoopChangesNothing(t *testing.T) {
 		t.Fatal("noop wrote a file")
 	}
 }
+
+// TestUnsettledApplyIsRedone: the agent died between the swap and the
+// reload; after a restart the file equals the render but is applied (checked
+// and reloaded) again, not taken as unchanged.
+func TestUnsettledApplyIsRedone(t *testing.T) {
+	e, _, rel := setup(t, Options{})
+	data := trees("/a/1", "x", "/b/1", "y")
+	e.Sync(context.Background(), data)
+	if rel.n != 1 {
+		t.Fatalf("reloads %d", rel.n)
+	}
+	if err := e.opts.State.SetUnsettled("a", true); err != nil {
+		t.Fatal(err)
+	}
+	sts := e.Sync(context.Background(), data)
+	if rel.n != 2 || sts[0].State != StateOK {
+		t.Fatalf("reloads %d, statuses %v: an unsettled apply must be redone", rel.n, sts)
+	}
+	if e.opts.State.Get("a").Unsettled {
+		t.Fatal("still unsettled after a good apply")
+	}
+	e.Sync(context.Background(), data)
+	if rel.n != 2 {
+		t.Fatal("settled file applied again")
+	}
+}

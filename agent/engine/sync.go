@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/guard"
@@ -80,7 +81,7 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 			out = append(out, st)
 			continue
 		}
-		items = append(items, item(c))
+		items = append(items, e.item(c))
 	}
 	if len(items) == 0 {
 		return inOrder(cands, out)
@@ -91,6 +92,12 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	var rel apply.Reloader
 	if rs := e.groups[g]; len(rs) > 0 {
 		rel = e.opts.Reloaders(rs[0])
+	}
+	// Record the intent first: if the agent dies between the swap and the
+	// reload, the next start redoes the apply instead of finding the file
+	// "unchanged".
+	for _, it := range items {
+		e.unsettled(it.Name, true)
 	}
 	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
 	for _, res := range o.Results {
@@ -108,6 +115,8 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		st.DestExists = exists(res.Dest)
 		if st.OK() {
 			e.record(c)
+		} else if !res.Unsettled {
+			e.unsettled(res.Name, false) // dest is back to what it was
 		}
 		e.log(st)
 		e.setStatus(st)
@@ -171,7 +180,7 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Status
 }
 
 func (e *Engine) record(c *Candidate) {
-	if err := e.opts.State.Put(c.Res.Name, state.Applied{Revision: c.Revision, Dirs: c.Res.Dirs, Counts: c.Counts}); err != nil {
+	if err := e.opts.State.Put(c.Res.Name, state.Applied{Revision: c.Revision, Dirs: c.Res.Dirs, Counts: c.Counts, At: time.Now()}); err != nil {
 		e.opts.Log.Warn("cannot record applied state; guards fall back to memory", "resource", c.Res.Name, "err", err)
 	}
 }
@@ -195,10 +204,18 @@ func (e *Engine) log(st Status) {
 	}
 }
 
-func item(c *Candidate) apply.Item {
+func (e *Engine) item(c *Candidate) apply.Item {
 	r := c.Res
+	prev := e.opts.State.Get(r.Name)
 	return apply.Item{Name: r.Name, Dest: r.Dest, Data: c.Data, Mode: r.FileMode, UID: r.UID, GID: r.GID,
-		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration, CheckInPlace: r.InPlaceCheck()}
+		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration, CheckInPlace: r.InPlaceCheck(),
+		Unsettled: prev != nil && prev.Unsettled}
+}
+
+func (e *Engine) unsettled(name string, on bool) {
+	if err := e.opts.State.SetUnsettled(name, on); err != nil {
+		e.opts.Log.Warn("cannot record apply state", "resource", name, "err", err)
+	}
 }
 
 func exists(p string) bool {

@@ -9,7 +9,6 @@ import (
 	"path"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"text/template"
 	"time"
@@ -44,7 +43,7 @@ var confdFuncs = template.FuncMap{
 	"fileExists":     fileExists,
 	"base64Encode":   base64Encode,
 	"base64Decode":   base64Decode,
-	"parseBool":      strconv.ParseBool,
+	"parseBool":      parseBool,
 	"reverse":        reverse,
 	"sortByLength":   sortByLength,
 	"sortKVByLength": sortKVByLength,
@@ -54,7 +53,7 @@ var confdFuncs = template.FuncMap{
 	"mod":            mod,
 	"mul":            func(a, b int) int { return a * b },
 	"seq":            seq,
-	"atoi":           strconv.Atoi,
+	"atoi":           atoi,
 }
 
 // funcMap returns every function: confd's, the fork's extras and the store

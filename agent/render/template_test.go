@@ -158,3 +158,18 @@ func TestExecuteAfterError(t *testing.T) {
 		t.Fatalf("got %q, %v", out, err)
 	}
 }
+
+func TestConversionErrorsDoNotQuoteValues(t *testing.T) {
+	tr := kv.NewTree()
+	tr.Put("/db/port", "hunter2-secret")
+	for _, text := range []string{`{{ atoi (getv "/db/port") }}`, `{{ parseBool (getv "/db/port") }}`} {
+		tm, err := Parse("t.tmpl", []byte(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = tm.Execute(kv.View{Dirs: []kv.Dir{{Key: "/db", Tree: tr}}})
+		if err == nil || strings.Contains(err.Error(), "hunter2") {
+			t.Fatalf("error %v", err)
+		}
+	}
+}

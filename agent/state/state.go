@@ -22,6 +22,10 @@ type Applied struct {
 	Dirs     []string  `json:"dirs"`
 	Counts   []int     `json:"counts"`
 	At       time.Time `json:"at"`
+	// Unsettled: an apply of this resource started and did not finish
+	// cleanly (the agent died, or a rollback failed); the next apply redoes
+	// it even when dest already holds the render.
+	Unsettled bool `json:"unsettled,omitempty"`
 }
 
 // CountsFor returns the counts for dirs when they were recorded for the same
@@ -99,6 +103,20 @@ func (s *Store) remember(name string, a *Applied) {
 }
 
 func (s *Store) path(name string) string { return filepath.Join(s.Dir, name+".json") }
+
+// SetUnsettled records (or clears) that an apply of name is under way or did
+// not finish, keeping the rest of its state.
+func (s *Store) SetUnsettled(name string, on bool) error {
+	var a Applied
+	if cur := s.Get(name); cur != nil {
+		a = *cur
+	}
+	if a.Unsettled == on && s.Get(name) != nil {
+		return nil
+	}
+	a.Unsettled = on
+	return s.Put(name, a)
+}
 
 // Writable reports whether Dir can be created and written.
 func (s *Store) Writable() error {

@@ -24,7 +24,7 @@ type Options struct {
 	RequestTimeout time.Duration // bound on one list
 	HealthEvery    time.Duration // etcd reachability probe period (default 2s)
 	TickEvery      time.Duration // Hooks.Tick period at most (default and maximum HealthEvery/2)
-	Grace          time.Duration // bound on finishing an apply at shutdown (default 90s)
+	Grace          time.Duration // bound on finishing an apply at shutdown (default 80s: below the unit's TimeoutStopSec=90s)
 	Hooks          Hooks
 }
 
@@ -74,7 +74,7 @@ func New(o Options) *Loop {
 		o.TickEvery = o.HealthEvery / 2
 	}
 	if o.Grace <= 0 {
-		o.Grace = 90 * time.Second
+		o.Grace = 80 * time.Second
 	}
 	l := &Loop{o: o, trees: map[string]*kv.Tree{}, synced: map[string]bool{},
 		ups: make(chan update, 64), done: make(chan result, len(o.Engine.Groups())+1)}
@@ -117,6 +117,7 @@ func (l *Loop) Run(ctx context.Context) error {
 			return l.drain(stopApplies)
 		case u := <-l.ups:
 			l.take(u)
+			l.takeQueued()
 		case r := <-l.done:
 			l.finished(r)
 		case ev := <-h.events:
@@ -142,8 +143,12 @@ func (l *Loop) tick() {
 func (l *Loop) drain(stop context.CancelFunc) error {
 	deadline := time.NewTimer(l.o.Grace)
 	defer deadline.Stop()
+	tick := time.NewTicker(l.o.TickEvery)
+	defer tick.Stop()
 	for l.sched.busyCount() > 0 {
+		l.tick() // the watchdog stays fed while an apply finishes
 		select {
+		case <-tick.C:
 		case r := <-l.done:
 			l.finished(r)
 		case <-deadline.C:
@@ -190,6 +195,20 @@ func (l *Loop) take(u update) {
 	}
 }
 
+// takeQueued takes every update already waiting, so that one render covers
+// a burst, and a transaction that touched several directories of a group is
+// usually seen whole.
+func (l *Loop) takeQueued() {
+	for {
+		select {
+		case u := <-l.ups:
+			l.take(u)
+		default:
+			return
+		}
+	}
+}
+
 // startDue renders and hands to its worker every group whose time has come.
 func (l *Loop) startDue(ctx context.Context) {
 	if len(l.synced) < len(l.trees) {
@@ -225,6 +244,7 @@ func (l *Loop) feed(ctx context.Context) {
 	bo := backoff.Backoff{Min: 200 * time.Millisecond, Max: 10 * time.Second}
 	dirs := l.o.Engine.Dirs()
 	var snap *etcd.Snapshot
+	last := ""
 	for {
 		rctx, cancel := context.WithTimeout(ctx, l.o.RequestTimeout)
 		s, err := etcd.Read(rctx, l.o.Client, dirs)
@@ -232,6 +252,10 @@ func (l *Loop) feed(ctx context.Context) {
 		if err == nil {
 			snap = s
 			break
+		}
+		if msg := err.Error(); msg != last && ctx.Err() == nil {
+			last = msg // once per distinct error, not per retry
+			l.o.Log.Warn("cannot list the directories yet; retrying", "dirs", dirs, "err", err)
 		}
 		if !backoff.Sleep(ctx, bo.Next()) {
 			return

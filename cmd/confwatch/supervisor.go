@@ -1,6 +1,7 @@
 package main
 
 import (
+	"sync"
 	"time"
 
 	"github.com/confwatch/confwatch/agent/engine"
@@ -14,6 +15,7 @@ import (
 // holds, STATUS= on every change, WATCHDOG=1 from the loop's own ticks, and
 // EXTEND_TIMEOUT_USEC= while a reachable etcd is still being synced.
 type supervisor struct {
+	mu       sync.Mutex // hooks run on the loop goroutine, rejected on the signal one
 	s        *setup
 	n        *sdnotify.Notifier
 	m        *metrics.Metrics // nil without --listen
@@ -50,6 +52,8 @@ func (sv *supervisor) hooks() watch.Hooks {
 		},
 		Synced: func(rev int64) {
 			base.Synced(rev)
+			sv.mu.Lock()
+			defer sv.mu.Unlock()
 			sv.t.Synced()
 			sv.update()
 		},
@@ -58,12 +62,16 @@ func (sv *supervisor) hooks() watch.Hooks {
 			if sv.m != nil {
 				sv.m.Applied(g, sts, took)
 			}
+			sv.mu.Lock()
+			defer sv.mu.Unlock()
 			for _, st := range sts {
 				sv.t.Resource(st)
 			}
 			sv.update()
 		},
 		Etcd: func(up bool, since time.Time, err error) {
+			sv.mu.Lock()
+			defer sv.mu.Unlock()
 			sv.etcdUp = up
 			if sv.m != nil {
 				sv.m.Etcd(up)
@@ -77,6 +85,12 @@ func (sv *supervisor) hooks() watch.Hooks {
 // tick runs on every loop iteration: the watchdog ping, start-up timeout
 // extension, and a refreshed status line (for the "applied Ns ago" part).
 func (sv *supervisor) tick() {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	sv.tickLocked()
+}
+
+func (sv *supervisor) tickLocked() {
 	now := time.Now()
 	if iv := sv.n.WatchdogInterval(); iv > 0 && now.Sub(sv.lastDog) >= iv/2 {
 		sv.lastDog = now
@@ -111,16 +125,20 @@ func (sv *supervisor) update() {
 // waiting reports etcd unreachable while the client cannot be built, and
 // keeps the watchdog fed: waiting for etcd is not a wedged loop.
 func (sv *supervisor) waiting(err error) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
 	if sv.etcdUp || !sv.t.EtcdKnown() {
 		sv.s.log.Warn("etcd unreachable: keeping the last good files", "endpoints", sv.s.cfg.Etcd.Endpoints, "err", err)
 		sv.etcdUp = false
 		sv.t.Etcd(false, time.Now(), err)
 	}
-	sv.tick()
+	sv.tickLocked()
 }
 
 // rejected shows a failed configuration reload and ends the reload state.
 func (sv *supervisor) rejected(err error) {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
 	sv.t.Note("configuration reload rejected: " + firstLine(err.Error()))
 	sv.lastLine = sv.t.Line(time.Now())
 	sv.send(sdnotify.LineReady, sdnotify.StatusLine(sv.lastLine))
