@@ -55,7 +55,8 @@ func LoadConfd(path string, c *Config) (ConfdResult, error) {
 	for _, k := range ConfdIgnored {
 		ignored[k] = true
 	}
-	tolerated, probs, err := diag.DecodeTOML(path, &f, func(k toml.Key) bool { return ignored[k[0]] })
+	// confd ignores keys it does not know; confwatch names them in a warning.
+	tolerated, probs, err := diag.DecodeTOML(path, &f, func(toml.Key) bool { return true })
 	if err != nil {
 		return res, err
 	}
@@ -65,11 +66,20 @@ func LoadConfd(path string, c *Config) (ConfdResult, error) {
 	data := readOrNil(path)
 	for _, k := range tolerated {
 		line, col := diag.KeyPosition(data, k)
-		res.Warnings = append(res.Warnings, diag.Problem{File: path, Line: line, Col: col, Warning: true,
-			Msg: fmt.Sprintf("confd key %q has no meaning for confwatch and is ignored", k.String())})
+		msg := fmt.Sprintf("confd key %q has no meaning for confwatch and is ignored", k.String())
+		if !ignored[k[0]] {
+			msg = fmt.Sprintf("unknown confd key %q is ignored (confd ignores it too)", k.String())
+		}
+		res.Warnings = append(res.Warnings, diag.Problem{File: path, Line: line, Col: col, Warning: true, Msg: msg})
 	}
-	if f.Backend != nil && *f.Backend != "etcd" && *f.Backend != "etcdv3" {
-		return res, fmt.Errorf("%s: backend = %q: confwatch reads etcd v3 only (etcd, etcdv3)", path, *f.Backend)
+	if f.Backend != nil {
+		w, err := CheckBackend(*f.Backend)
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", path, err)
+		}
+		if w != "" {
+			res.Warnings = append(res.Warnings, diag.Problem{File: path, Warning: true, Msg: w})
+		}
 	}
 	apply(f, c, &res)
 	return res, nil
@@ -117,5 +127,20 @@ func apply(f confdFile, c *Config, res *ConfdResult) {
 	}
 	if f.Watch != nil {
 		res.Watch = *f.Watch
+	}
+}
+
+// CheckBackend checks confd's backend setting: etcdv3 is what confwatch
+// reads; etcd (confd's v2 API backend) is accepted with a warning, since
+// keys written through the v2 API are not visible over v3; anything else is
+// an error.
+func CheckBackend(b string) (warning string, err error) {
+	switch b {
+	case "", "etcdv3":
+		return "", nil
+	case "etcd":
+		return "backend = \"etcd\" is confd's etcd v2 backend; confwatch reads the v3 API (keys written with the v2 API are not visible)", nil
+	default:
+		return "", fmt.Errorf("%w: backend = %q: confwatch reads etcd v3 only (etcdv3)", ErrInvalid, b)
 	}
 }

@@ -86,8 +86,9 @@ func (c *Config) Validate() error {
 	if len(c.Etcd.Endpoints) == 0 {
 		bad("etcd.endpoints is empty")
 	}
+	tls := c.Etcd.CAFile != "" || c.Etcd.CertFile != ""
 	for i, e := range c.Etcd.Endpoints {
-		c.Etcd.Endpoints[i] = NormalizeEndpoint(e)
+		c.Etcd.Endpoints[i] = NormalizeEndpoint(e, tls)
 	}
 	if (c.Etcd.CertFile == "") != (c.Etcd.KeyFile == "") {
 		bad("etcd.cert_file and etcd.key_file must be set together")
@@ -112,10 +113,14 @@ func (c *Config) Validate() error {
 }
 
 // NormalizeEndpoint accepts confd's forms (host:port, http://host:port) and
-// returns a URL etcd's client takes.
-func NormalizeEndpoint(e string) string {
+// returns a URL etcd's client takes: a bare host:port gets https when TLS
+// files are configured (etcd's client would otherwise drop TLS for http).
+func NormalizeEndpoint(e string, tls bool) string {
 	e = strings.TrimSpace(e)
 	if !strings.Contains(e, "://") {
+		if tls {
+			return "https://" + e
+		}
 		return "http://" + e
 	}
 	return e

@@ -33,12 +33,20 @@ func TestLoadConfd(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := strings.Join(c.Etcd.Endpoints, ",")
-	if got != "http://10.0.0.1:2379,https://10.0.0.2:2379" || c.Etcd.Prefix != "/prod" || c.Etcd.CAFile != "/ca.pem" ||
+	// A bare host:port gets https since TLS files are set (confd's behaviour).
+	if got != "https://10.0.0.1:2379,https://10.0.0.2:2379" || c.Etcd.Prefix != "/prod" || c.Etcd.CAFile != "/ca.pem" ||
 		c.LogLevel != "debug" || !res.Watch || c.Interval.Seconds() != 30 || !c.SyncOnly {
 		t.Fatalf("confd.toml not honoured: %+v %+v", c, res)
 	}
 	if len(res.Warnings) != 1 || !strings.Contains(res.Warnings[0].Error(), `confd.toml:7:1: warning: confd key "srv_record"`) {
 		t.Fatalf("warnings: %v", res.Warnings)
+	}
+	if err := os.WriteFile(p, []byte("backend = \"etcd\"\nsecret_keyring = \"x\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if res, err = LoadConfd(p, &c); err != nil || len(res.Warnings) != 2 ||
+		!strings.Contains(res.Warnings[0].Error()+res.Warnings[1].Error(), `unknown confd key "secret_keyring" is ignored`) {
+		t.Fatalf("unknown key / v2 backend: %v %v", err, res.Warnings)
 	}
 	if err := os.WriteFile(p, []byte("backend = \"consul\"\n"), 0o644); err != nil {
 		t.Fatal(err)

@@ -4,11 +4,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/diag"
 )
 
@@ -52,7 +54,7 @@ func LoadAll(opts Options) ([]*Resource, diag.List) {
 	if len(files) == 0 {
 		probs = append(probs, diag.Problem{File: dir, Msg: "no template resources (*.toml) found"})
 	}
-	return out, probs
+	return out, append(probs, duplicateDests(out)...)
 }
 
 // Load reads one template resource file. It returns nil and the problems when
@@ -134,6 +136,11 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	if r.WaitMin, r.WaitMax, err = parseWait(s.Wait); err != nil {
 		at("wait", err.Error())
 	}
+	for _, c := range []struct{ key, cmd string }{{"check_cmd", s.CheckCmd}, {"reload_cmd", s.ReloadCmd}} {
+		if err := checkCommand(c.cmd); err != nil {
+			at(c.key, err.Error())
+		}
+	}
 	if s.ReloadUnit != "" && s.ReloadCmd != "" {
 		at("reload_unit", "set reload_unit or reload_cmd, not both")
 	}
@@ -174,13 +181,20 @@ func validMode(m string) bool {
 	return false
 }
 
-func bytesHasTemplate(data []byte) bool {
-	for _, l := range strings.Split(string(data), "\n") {
-		if strings.TrimSpace(l) == "[template]" {
-			return true
-		}
+var templateHeader = regexp.MustCompile(`(?m)^\s*\[\s*template\s*\]\s*(#.*)?$`)
+
+func bytesHasTemplate(data []byte) bool { return templateHeader.Match(data) }
+
+// checkCommand checks a check_cmd or reload_cmd template: only {{.src}} and
+// {{.dest}} exist.
+func checkCommand(cmd string) error {
+	if cmd == "" {
+		return nil
 	}
-	return false
+	if _, err := apply.Expand(cmd, "", ""); err != nil {
+		return fmt.Errorf("%w (only {{.src}} and {{.dest}} can be used)", err)
+	}
+	return nil
 }
 
 // srcPath resolves src against <confdir>/templates. confd joins even an
@@ -197,4 +211,19 @@ func srcPath(confdir, src string) string {
 		}
 	}
 	return src
+}
+
+// duplicateDests reports resources that write the same file: their
+// transactions would race.
+func duplicateDests(rs []*Resource) diag.List {
+	var out diag.List
+	seen := map[string]*Resource{}
+	for _, r := range rs {
+		if first, ok := seen[r.Dest]; ok && r.Dest != "" {
+			out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest %s is also written by %s", r.Dest, first.File)})
+			continue
+		}
+		seen[r.Dest] = r
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/config"
 )
 
@@ -90,7 +91,12 @@ func (r *Resource) Group() string {
 	case r.ReloadUnit != "":
 		return "unit:" + r.ReloadUnit
 	case r.ReloadCmd != "":
-		return "cmd:" + r.ReloadCmd
+		// The command as it will run: one using {{.dest}} differs per file.
+		cmd, err := apply.Expand(r.ReloadCmd, r.Dest, r.Dest)
+		if err != nil {
+			cmd = r.ReloadCmd
+		}
+		return "cmd:" + cmd
 	default:
 		return "file:" + r.Dest
 	}

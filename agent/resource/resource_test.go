@@ -3,6 +3,7 @@ package resource
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 )
@@ -77,3 +78,44 @@ func TestPrefixesAndGroups(t *testing.T) {
 }
 
 func ptr(s string) *string { return &s }
+
+func TestResourceChecks(t *testing.T) {
+	tests := []struct {
+		name, files string // files: "name|body" pairs separated by "\n--\n"
+		want        string
+	}{
+		{"header with a comment", "a.toml|[template] # upstreams\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n", ""},
+		{"unknown command variable", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\ncheck_cmd = \"test -s {{.source}}\"\n", "only {{.src}} and {{.dest}}"},
+		{"broken command template", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nreload_cmd = \"echo {{ .dest\"\n", "a.toml:5:1: command"},
+		{"duplicate dest", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n\n--\nb.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/b\"]\n", "dest /tmp/a is also written by"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "conf.d"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range strings.Split(tt.files, "\n--\n") {
+				name, body, _ := strings.Cut(f, "|")
+				if err := os.WriteFile(filepath.Join(dir, "conf.d", name), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			_, probs := LoadAll(Options{ConfDir: dir})
+			err := probs.Err()
+			if tt.want == "" && err != nil || tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)) {
+				t.Fatalf("problems %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestReloadCmdGroupsByExpandedCommand(t *testing.T) {
+	a := &Resource{Spec: Spec{Dest: "/a", ReloadCmd: "touch {{.dest}}.reloaded"}}
+	b := &Resource{Spec: Spec{Dest: "/b", ReloadCmd: "touch {{.dest}}.reloaded"}}
+	c := &Resource{Spec: Spec{Dest: "/c", ReloadCmd: "systemctl reload nginx"}}
+	d := &Resource{Spec: Spec{Dest: "/d", ReloadCmd: "systemctl reload nginx"}}
+	if a.Group() == b.Group() || c.Group() != d.Group() {
+		t.Fatalf("groups %q %q %q %q", a.Group(), b.Group(), c.Group(), d.Group())
+	}
+}

@@ -20,7 +20,7 @@ func checkCommand() *cli.Command {
 		Description: "Checks TOML syntax and types, unknown keys, template syntax and functions, that each src\n" +
 			"exists, that each dest directory exists and is writable, and that owner and group resolve.\n" +
 			"Prints every problem as file:line:col: message; exit status 1 if there is any.",
-		Flags:  commonFlags(),
+		Flags:  commandFlags(),
 		Action: checkAction,
 	}
 }

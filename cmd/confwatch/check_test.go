@@ -93,8 +93,11 @@ func TestEnvironmentBetweenFileAndFlags(t *testing.T) {
 	if code, out, errs := cw(t, "check", "--config", cfg); code != 0 {
 		t.Fatalf("env did not beat the file: exit %d\n%s%s", code, out, errs)
 	}
-	// A flag beats the environment.
+	// A flag beats the environment, after the command or before it.
 	if code, _, _ := cw(t, "check", "--config", cfg, "--confdir", "/nonexistent2"); code == 0 {
 		t.Fatal("flag did not beat the environment")
+	}
+	if code, _, _ := cw(t, "--confdir", "/nonexistent2", "check", "--config", cfg); code == 0 {
+		t.Fatal("flag before the command did not beat the environment")
 	}
 }

@@ -62,6 +62,27 @@ func commonFlags() []cli.Flag {
 	}
 }
 
+// commandFlags are commonFlags for a command: the same flags without their
+// environment variables, which are read once, at the root. Otherwise a
+// variable would count as set on the command and beat a flag given before
+// the command name (CONFWATCH_CONFDIR=/a confwatch --confdir /b check).
+func commandFlags() []cli.Flag {
+	fs := commonFlags()
+	for _, f := range fs {
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.EnvVars = nil
+		case *cli.StringSliceFlag:
+			f.EnvVars = nil
+		case *cli.BoolFlag:
+			f.EnvVars = nil
+		case *cli.DurationFlag:
+			f.EnvVars = nil
+		}
+	}
+	return fs
+}
+
 // confdFlags are confd's mode flags, accepted at the root only.
 func confdFlags() []cli.Flag {
 	return []cli.Flag{

@@ -22,7 +22,7 @@ func planCommand() *cli.Command {
 			"a unified diff against the current destination, and the action that would follow (none,\n" +
 			"check + swap + reload) or the guard that would refuse it. Exit status 0 when nothing would\n" +
 			"change, 1 when something would (or would be refused or fail), as `diff` does.",
-		Flags:  append(commonFlags(), &cli.BoolFlag{Name: "force", Usage: "plan as render --force would apply"}),
+		Flags:  append(commandFlags(), &cli.BoolFlag{Name: "force", Usage: "plan as render --force would apply"}),
 		Action: planAction,
 	}
 }

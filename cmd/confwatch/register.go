@@ -57,7 +57,7 @@ func registerCommand() *cli.Command {
 // rendering flags, nor --prefix: --key is absolute).
 func registerCommonFlags() []cli.Flag {
 	var out []cli.Flag
-	for _, f := range commonFlags() {
+	for _, f := range commandFlags() {
 		switch f.Names()[0] {
 		case fNoop, fSyncOnly, fStateDir, fReadyWhen, fListen, fPrefix, fBackend, fBasicAuth:
 			continue

@@ -14,7 +14,7 @@ func renderCommand() *cli.Command {
 		Usage: "render every template resource once from etcd and apply the changed ones (confd -onetime)",
 		Description: "Exit status 0 when every resource is applied or unchanged; 1 when one failed or was refused\n" +
 			"by a guard (use --force to apply it anyway); 2 for bad configuration; 3 when etcd is unreachable.",
-		Flags: append(commonFlags(),
+		Flags: append(commandFlags(),
 			&cli.BoolFlag{Name: "force", Usage: "apply renders the guards refuse (empty or collapsing key sets)"}),
 		Action: renderAction,
 	}

@@ -21,7 +21,7 @@ func runCommand() *cli.Command {
 			"A failed apply is retried with backoff. SIGHUP re-reads configuration, resources and\n" +
 			"templates (a broken set is rejected and the old one keeps running); SIGTERM finishes a\n" +
 			"running apply and exits 0.",
-		Flags: append(commonFlags(),
+		Flags: append(commandFlags(),
 			&cli.DurationFlag{Name: "interval", Usage: "poll every `DURATION` instead of watching (confd -interval)"}),
 		Action: func(c *cli.Context) error { return runAgent(c, c.Duration("interval")) },
 	}

@@ -51,6 +51,10 @@ func loadConfig(c *cli.Context) (*loaded, error) {
 		return nil, cli.Exit(err, exitUsage)
 	}
 	applyFlags(c, &l.cfg)
+	backendWarning, err := config.CheckBackend(lastString(c, fBackend))
+	if err != nil {
+		return nil, cli.Exit(err, exitUsage)
+	}
 	if err := l.cfg.Validate(); err != nil {
 		return nil, cli.Exit(err, exitUsage)
 	}
@@ -61,6 +65,9 @@ func loadConfig(c *cli.Context) (*loaded, error) {
 	l.log = log
 	for _, w := range l.confdRes.Warnings {
 		log.Warn(w.Error())
+	}
+	if backendWarning != "" {
+		log.Warn(backendWarning)
 	}
 	return l, nil
 }
