@@ -44,7 +44,8 @@ func (a *Applied) CountsFor(dirs []string) []int {
 
 // Store reads and writes state files under Dir ("" keeps state in memory).
 type Store struct {
-	Dir string
+	Dir      string
+	ReadOnly bool // read Dir, keep writes in memory (plan, noop)
 	mu  sync.Mutex
 	mem map[string]*Applied
 }
@@ -77,7 +78,7 @@ func (s *Store) Put(name string, a Applied) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.remember(name, &a)
-	if s.Dir == "" {
+	if s.Dir == "" || s.ReadOnly {
 		return nil
 	}
 	b, _ := json.Marshal(a)

@@ -15,7 +15,6 @@ const (
 	exitFailed  = 1 // a resource failed, was refused, or a check found problems
 	exitUsage   = 2 // bad flags, configuration or resources
 	exitNoEtcd  = 3 // etcd could not be reached
-	exitOneShot = exitFailed
 )
 
 // version is set at build time with -ldflags "-X main.version=...".

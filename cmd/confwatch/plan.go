@@ -28,7 +28,7 @@ func planCommand() *cli.Command {
 }
 
 func planAction(c *cli.Context) error {
-	s, err := prepare(c, c.Bool("force"), systemdReloaders)
+	s, err := prepareMode(c, c.Bool("force"), true, systemdReloaders)
 	if err != nil {
 		return err
 	}

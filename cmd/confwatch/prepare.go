@@ -27,6 +27,12 @@ type setup struct {
 // prepare loads configuration, resources and templates; any error in them is
 // an exit with exitUsage and every problem printed.
 func prepare(c *cli.Context, force bool, reloaders func(*loaded) engine.ReloaderFunc) (*setup, error) {
+	return prepareMode(c, force, false, reloaders)
+}
+
+// prepareMode is prepare; readOnly (plan) reads state_dir but never creates
+// or writes it.
+func prepareMode(c *cli.Context, force, readOnly bool, reloaders func(*loaded) engine.ReloaderFunc) (*setup, error) {
 	l, err := loadConfig(c)
 	if err != nil {
 		return nil, err
@@ -43,7 +49,9 @@ func prepare(c *cli.Context, force bool, reloaders func(*loaded) engine.Reloader
 	if reloaders != nil {
 		opts.Reloaders = reloaders(l)
 	}
-	if err := opts.State.Writable(); err != nil && !l.cfg.Noop {
+	if l.cfg.Noop || readOnly {
+		opts.State.Dir, opts.State.ReadOnly = l.cfg.StateDir, true
+	} else if err := opts.State.Writable(); err != nil {
 		l.log.Warn("state directory not writable: guards compare with this process's memory only", "dir", l.cfg.StateDir, "err", err)
 		opts.State.Dir = ""
 	}

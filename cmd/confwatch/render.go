@@ -29,12 +29,12 @@ func renderAction(c *cli.Context) error {
 }
 
 func renderOnce(c *cli.Context, s *setup) error {
-	cli_, err := s.connect(c.Context)
+	client, err := s.connect(c.Context)
 	if err != nil {
 		return err
 	}
-	defer cli_.Close()
-	snap, err := s.snapshot(c.Context, cli_)
+	defer client.Close()
+	snap, err := s.snapshot(c.Context, client)
 	if err != nil {
 		return err
 	}
