@@ -46,8 +46,8 @@ func (a *Applied) CountsFor(dirs []string) []int {
 type Store struct {
 	Dir      string
 	ReadOnly bool // read Dir, keep writes in memory (plan, noop)
-	mu  sync.Mutex
-	mem map[string]*Applied
+	mu       sync.Mutex
+	mem      map[string]*Applied
 }
 
 // Get returns the last applied state of resource name, or nil.

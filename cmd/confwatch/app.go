@@ -11,10 +11,10 @@ import (
 
 // Exit codes.
 const (
-	exitOK      = 0
-	exitFailed  = 1 // a resource failed, was refused, or a check found problems
-	exitUsage   = 2 // bad flags, configuration or resources
-	exitNoEtcd  = 3 // etcd could not be reached
+	exitOK     = 0
+	exitFailed = 1 // a resource failed, was refused, or a check found problems
+	exitUsage  = 2 // bad flags, configuration or resources
+	exitNoEtcd = 3 // etcd could not be reached
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
