@@ -22,6 +22,9 @@ type update struct {
 	reset bool
 	pairs []kv.Pair // reset: the whole content; else the puts
 	dels  []string
+	// progress: no change, but the directory is known current through rev
+	// (a progress notification).
+	progress bool
 }
 
 // dirWatcher keeps one directory's watch running from rev+1, re-listing on
@@ -95,6 +98,11 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) error {
 			return err
 		}
 		if wr.IsProgressNotify() || len(wr.Events) == 0 {
+			select {
+			case w.out <- update{dir: w.dir, rev: wr.Header.Revision, progress: true}:
+			case <-ctx.Done():
+				return ctx.Err()
+			}
 			continue
 		}
 		u := update{dir: w.dir, rev: wr.Header.Revision}

@@ -70,6 +70,12 @@ type harness struct {
 // added to the [template] table.
 func start(t *testing.T, endpoint, extra string) *harness {
 	t.Helper()
+	return startWith(t, endpoint, classic, `["/services/apache"]`, extra)
+}
+
+// startWith runs an agent for one resource with the given template and keys.
+func startWith(t *testing.T, endpoint, tmpl, keys, extra string) *harness {
+	t.Helper()
 	dir := t.TempDir()
 	for _, d := range []string{"conf.d", "templates", "out"} {
 		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
@@ -77,9 +83,9 @@ func start(t *testing.T, endpoint, extra string) *harness {
 		}
 	}
 	dest := filepath.Join(dir, "out", "upstream.conf")
-	toml := fmt.Sprintf("[template]\nsrc = \"nginx.tmpl\"\ndest = %q\nkeys = [\"/services/apache\"]\nallow_empty = true\nmax_shrink = \"100%%\"\n%s\n", dest, extra)
+	toml := fmt.Sprintf("[template]\nsrc = \"nginx.tmpl\"\ndest = %q\nkeys = %s\nallow_empty = true\nmax_shrink = \"100%%\"\n%s\n", dest, keys, extra)
 	must(t, os.WriteFile(filepath.Join(dir, "conf.d", "nginx.toml"), []byte(toml), 0o644))
-	must(t, os.WriteFile(filepath.Join(dir, "templates", "nginx.tmpl"), []byte(classic), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, "templates", "nginx.tmpl"), []byte(tmpl), 0o644))
 	res, probs := resource.LoadAll(resource.Options{ConfDir: dir})
 	must(t, probs.Err())
 	rec := &recorder{dest: dest}

@@ -49,6 +49,7 @@ type Loop struct {
 	o      Options
 	trees  map[string]*kv.Tree
 	rev    int64
+	dirRev map[string]int64 // each directory is known current through this revision
 	synced map[string]bool
 	sched  *scheduler
 	ups    chan update
@@ -76,7 +77,7 @@ func New(o Options) *Loop {
 	if o.Grace <= 0 {
 		o.Grace = 80 * time.Second
 	}
-	l := &Loop{o: o, trees: map[string]*kv.Tree{}, synced: map[string]bool{},
+	l := &Loop{o: o, trees: map[string]*kv.Tree{}, synced: map[string]bool{}, dirRev: map[string]int64{},
 		ups: make(chan update, 64), done: make(chan result, len(o.Engine.Groups())+1)}
 	for _, d := range o.Engine.Dirs() {
 		l.trees[d] = kv.NewTree()
@@ -167,6 +168,10 @@ func (l *Loop) take(u update) {
 	if !ok {
 		return
 	}
+	l.dirRev[u.dir] = max(l.dirRev[u.dir], u.rev)
+	if u.progress {
+		return
+	}
 	changed := false
 	if u.reset {
 		changed = !t.Same(u.pairs)
@@ -191,8 +196,40 @@ func (l *Loop) take(u update) {
 		l.o.Hooks.Synced(l.rev)
 	}
 	if changed || first {
-		l.sched.markDir(u.dir, time.Now())
+		l.sched.markDir(u.dir, time.Now(), u.rev)
 	}
+}
+
+// current reports whether every directory of a group is known current
+// through rev, so a render sees one revision across all of them. Poll mode
+// lists directories one by one and has no such guarantee to wait for.
+func (l *Loop) current(dirs []string, rev int64) bool {
+	if l.o.Poll > 0 {
+		return true
+	}
+	for _, d := range dirs {
+		if l.dirRev[d] < rev {
+			return false
+		}
+	}
+	return true
+}
+
+// requestProgress asks etcd to tell every watcher how current it is; the
+// answers arrive as progress updates. It runs on its own goroutine (owned by
+// the loop's WaitGroup) so the loop never blocks on the network.
+func (l *Loop) requestProgress(ctx context.Context) {
+	l.wg.Add(1)
+	go func() {
+		defer l.wg.Done()
+		// The watchers' stream is keyed by their context's metadata
+		// (WithRequireLeader): ask on that stream.
+		rctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), time.Second)
+		defer cancel()
+		if err := l.o.Client.RequestProgress(rctx); err != nil {
+			l.o.Log.Debug("progress request failed", "err", err)
+		}
+	}()
 }
 
 // takeQueued takes every update already waiting, so that one render covers
@@ -214,7 +251,11 @@ func (l *Loop) startDue(ctx context.Context) {
 	if len(l.synced) < len(l.trees) {
 		return
 	}
-	for _, g := range l.sched.due(time.Now()) {
+	due, wait := l.sched.due(time.Now(), l.current)
+	if wait {
+		l.requestProgress(ctx)
+	}
+	for _, g := range due {
 		rs := l.o.Engine.GroupOf(g)
 		cands := make([]engine.Candidate, len(rs))
 		t0 := time.Now()

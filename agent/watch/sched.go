@@ -22,6 +22,9 @@ type scheduler struct {
 }
 
 type gstate struct {
+	dirs             []string
+	needRev          int64     // the newest revision that dirtied the group
+	holdUntil        time.Time // waiting for the other directories to catch up, at most until then
 	minInterval      time.Duration
 	waitMin, waitMax time.Duration
 	dirty, busy      bool
@@ -44,6 +47,7 @@ func newScheduler(e *engine.Engine) *scheduler {
 				if !seen[d] {
 					seen[d] = true
 					s.byDir[d] = append(s.byDir[d], g)
+					st.dirs = append(st.dirs, d)
 				}
 			}
 		}
@@ -52,10 +56,11 @@ func newScheduler(e *engine.Engine) *scheduler {
 	return s
 }
 
-// markDir records that dir changed at now.
-func (s *scheduler) markDir(dir string, now time.Time) {
+// markDir records that dir changed at now, at revision rev.
+func (s *scheduler) markDir(dir string, now time.Time, rev int64) {
 	for _, g := range s.byDir[dir] {
 		st := s.groups[g]
+		st.needRev = max(st.needRev, rev)
 		if !st.dirty {
 			st.firstDirty = now
 		}
@@ -84,27 +89,44 @@ func (st *gstate) dueAt() time.Time {
 	return at
 }
 
+// maxHold bounds how long a group reading several directories waits for the
+// others to catch up with the revision that changed one of them.
+const maxHold = 500 * time.Millisecond
+
 // due returns the groups to start now, marks them busy, and arms the timer
-// for the next one.
-func (s *scheduler) due(now time.Time) []string {
-	var out []string
+// for the next one. A group whose directories are not all current through
+// the revision that dirtied it (current reports that) waits for them, at
+// most maxHold; wait says a progress request would help.
+func (s *scheduler) due(now time.Time, current func(dirs []string, rev int64) bool) (out []string, wait bool) {
 	var next time.Time
+	later := func(at time.Time) {
+		if next.IsZero() || at.Before(next) {
+			next = at
+		}
+	}
 	for g, st := range s.groups {
 		if !st.dirty || st.busy {
 			continue
 		}
 		at := st.dueAt()
-		if !at.After(now) {
-			st.dirty, st.busy, st.lastStart = false, true, now
-			out = append(out, g)
+		if at.After(now) {
+			later(at)
 			continue
 		}
-		if next.IsZero() || at.Before(next) {
-			next = at
+		if len(st.dirs) > 1 && current != nil && !current(st.dirs, st.needRev) {
+			if st.holdUntil.IsZero() {
+				st.holdUntil, wait = now.Add(maxHold), true
+			}
+			if now.Before(st.holdUntil) {
+				later(st.holdUntil)
+				continue
+			}
 		}
+		st.dirty, st.busy, st.lastStart, st.holdUntil = false, true, now, time.Time{}
+		out = append(out, g)
 	}
 	s.arm(next, now)
-	return out
+	return out, wait
 }
 
 func (s *scheduler) arm(at, now time.Time) {

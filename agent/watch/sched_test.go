@@ -51,9 +51,10 @@ func TestSchedulerPolicies(t *testing.T) {
 				now := ms(st.at)
 				switch st.op {
 				case "mark":
-					s.markDir("/d", now)
+					s.markDir("/d", now, 1)
 				case "due":
-					got := len(s.due(now)) == 1
+					due, _ := s.due(now, nil)
+					got := len(due) == 1
 					if got != st.starts {
 						t.Fatalf("step %d at %dms: started=%v, want %v", i, st.at, got, st.starts)
 					}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/confwatch/confwatch/internal/testetcd"
 )
@@ -190,4 +193,39 @@ func TestReloadFailureIsRolledBackAndRetried(t *testing.T) {
 	broken = false
 	h.rec.mu.Unlock()
 	h.waitDest(t, h.want(t, map[string]string{"/services/apache/a": "10.0.0.1:80", "/services/apache/b": "10.0.0.2:80"}), 15*time.Second)
+}
+
+// TestTransactionAcrossDirectoriesRendersWhole: a resource reading two
+// directories never renders a state between the halves of one etcd
+// transaction (a backend moved from one pool to the other).
+func TestTransactionAcrossDirectoriesRendersWhole(t *testing.T) {
+	srv := testetcd.Start(t)
+	const n = 5
+	for i := 0; i < n; i++ {
+		srv.Put(t, fmt.Sprintf("/pool/blue/b%d", i), "x")
+	}
+	tmpl := `blue={{ len (ls "/pool/blue") }} green={{ len (ls "/pool/green") }} total={{ add (len (ls "/pool/blue")) (len (ls "/pool/green")) }}` + "\n"
+	h := startWith(t, srv.Endpoint, tmpl, `["/pool/blue", "/pool/green"]`, "")
+	h.waitDest(t, fmt.Sprintf("blue=%d green=0 total=%d\n", n, n), 10*time.Second)
+	ctx := context.Background()
+	for i := 0; i < 40; i++ {
+		from, to := "/pool/blue/", "/pool/green/"
+		if i%10 >= 5 {
+			from, to = to, from
+		}
+		k := fmt.Sprintf("b%d", i%5)
+		if _, err := srv.Client.Txn(ctx).Then(clientv3.OpDelete(from+k), clientv3.OpPut(to+k, "x")).Commit(); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	h.waitDest(t, fmt.Sprintf("blue=%d green=0 total=%d\n", n, n), 10*time.Second)
+	h.rec.mu.Lock()
+	defer h.rec.mu.Unlock()
+	for _, seen := range h.rec.seen {
+		if !strings.HasSuffix(seen, fmt.Sprintf("total=%d\n", n)) {
+			t.Fatalf("rendered a state inside a transaction: %q (of %d renders)", seen, len(h.rec.seen))
+		}
+	}
+	t.Logf("%d renders, all whole", len(h.rec.seen))
 }
