@@ -1,6 +1,8 @@
 package render
 
 import (
+	"os"
+	"strings"
 	"testing"
 
 	"github.com/confwatch/confwatch/agent/kv"
@@ -24,4 +26,22 @@ func run(t testing.TB, store kv.Store, text string) (string, error) {
 	}
 	out, err := tmpl.Execute(store)
 	return string(out), err
+}
+
+// readKeys reads a KEY<TAB>VALUE file (# comments) into tree's argument form.
+func readKeys(t testing.TB, path string) []string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "\t")
+		out = append(out, k, v)
+	}
+	return out
 }

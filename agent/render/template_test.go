@@ -17,17 +17,7 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
 
 func TestGolden(t *testing.T) {
-	docs := tree(
-		"/key", "abc", "/services/zookeeper/host2", `{"Id":"host2", "IP":"192.168.10.12"}`,
-		"/services/zookeeper/host1", `{"Id":"host1", "IP":"192.168.10.11"}`,
-		"/upstream/app2", "10.0.1.101:80", "/upstream/app1", "10.0.1.100:80", "/upstream/app10", "10.0.1.10:80",
-		"/deis/services/web/port", "80", "/deis/services/db/port", "5432", "/deis/services/version", "2",
-		"/deis/service", "example.com:8080",
-		"/test/data", `{"animals":[{"type":"dog","name":"Fido"},{"type":"cat","name":"Misse"}]}`,
-		"/services/data", `["a", "b", "c"]`, "/services/backend/nginx", "web-1-prod",
-		"/count", "4", "/base_port", "8000", "/paths/a", "/api/v1", "/paths/b", "/", "/paths/c", "/api",
-		"/routes/a", "x", "/routes/bbb", "y", "/routes/cc", "z",
-	)
+	docs := tree(readKeys(t, filepath.Join("testdata", "confd.keys"))...)
 	cases := []struct {
 		golden, tmpl string
 		store        kv.Store

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/confwatch/confwatch/internal/testetcd"
@@ -14,22 +15,17 @@ import (
 // the same bytes as the render package's golden file.
 func TestConfdDocsTemplateFromEtcd(t *testing.T) {
 	srv := testetcd.Start(t)
-	kvs := []string{
-		"/key", "abc", "/services/zookeeper/host2", `{"Id":"host2", "IP":"192.168.10.12"}`,
-		"/services/zookeeper/host1", `{"Id":"host1", "IP":"192.168.10.11"}`,
-		"/upstream/app2", "10.0.1.101:80", "/upstream/app1", "10.0.1.100:80", "/upstream/app10", "10.0.1.10:80",
-		"/deis/services/web/port", "80", "/deis/services/db/port", "5432", "/deis/services/version", "2",
-		"/deis/service", "example.com:8080",
-		"/test/data", `{"animals":[{"type":"dog","name":"Fido"},{"type":"cat","name":"Misse"}]}`,
-		"/services/data", `["a", "b", "c"]`, "/services/backend/nginx", "web-1-prod",
-		"/count", "4", "/base_port", "8000", "/paths/a", "/api/v1", "/paths/b", "/", "/paths/c", "/api",
-		"/routes/a", "x", "/routes/bbb", "y", "/routes/cc", "z",
-	}
-	for i := 0; i < len(kvs); i += 2 {
-		srv.Put(t, kvs[i], kvs[i+1])
+	src := filepath.Join("..", "..", "agent", "render", "testdata")
+	keys, err := os.ReadFile(filepath.Join(src, "confd.keys"))
+	must(t, err)
+	for _, line := range strings.Split(string(keys), "\n") {
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, _ := strings.Cut(line, "\t")
+		srv.Put(t, k, v)
 	}
 	d := newConfd(t)
-	src := filepath.Join("..", "..", "agent", "render", "testdata")
 	tmpl, err := os.ReadFile(filepath.Join(src, "confd.tmpl"))
 	must(t, err)
 	must(t, os.WriteFile(filepath.Join(d.dir, "templates", "confd.tmpl"), tmpl, 0o644))
