@@ -8,6 +8,9 @@
 //   - lb_test.go: the whole load balancer from `confwatch generate-units`
 //     (issue 6): etcd as a unit, three backends with their sidekicks, and
 //     nginx_lb, observed through requests to nginx.
+//   - fleet_test.go: the fleet flavour on three boxes, placed and loaded the
+//     way fleet's engine and agent do (issue 5; fleet itself cannot be
+//     installed here).
 //
 // The tests need root, systemd, nginx-light and etcd-server; without them they
 // skip with the reason, unless SDBOX_REQUIRE is set (CI), which makes a skip a

@@ -1,60 +1,18 @@
 package units
 
 import (
-	"bytes"
-	"path"
 	"strings"
 	"testing"
-
-	"github.com/coreos/go-systemd/v22/unit"
 )
 
-// fleetPrintf expands s for the unit named name as fleet does when it
-// schedules (job/job.go requirements and unitPrintf, unit/unit.go
-// NewUnitNameInfo: prefix and instance split at the first '@').
-func fleetPrintf(s, name string) string {
-	n := name[:strings.LastIndex(name, ".")]
-	prefix, instance := n, ""
-	if a := strings.Index(n, "@"); a >= 0 {
-		prefix, instance = n[:a], n[a+1:]
-	}
-	s = strings.ReplaceAll(s, "%n", name)
-	s = strings.ReplaceAll(s, "%N", n)
-	s = strings.ReplaceAll(s, "%p", prefix)
-	return strings.ReplaceAll(s, "%i", instance)
-}
-
-// fleetReqs returns the expanded [X-Fleet] values of data, run as name.
-func fleetReqs(t *testing.T, name string, data []byte) map[string][]string {
+// fleetReqs returns the requirements of data, run as name.
+func fleetReqs(t *testing.T, name string, data []byte) FleetReqs {
 	t.Helper()
-	opts, err := unit.DeserializeOptions(bytes.NewReader(data))
+	r, err := FleetRequirements(name, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	reqs := map[string][]string{}
-	for _, o := range opts {
-		if o.Section == "X-Fleet" {
-			for _, v := range fleetValues(o.Value) {
-				reqs[fleetKeys[o.Name]] = append(reqs[fleetKeys[o.Name]], fleetPrintf(v, name))
-			}
-		}
-	}
-	return reqs
-}
-
-// conflicting is agent/state.go hasConflict for two units: a Conflicts
-// glob of either matching the other's name.
-func conflicting(a, b string, ra, rb map[string][]string) bool {
-	return globMatch(ra["Conflicts"], b) || globMatch(rb["Conflicts"], a)
-}
-
-func globMatch(globs []string, name string) bool {
-	for _, g := range globs {
-		if m, _ := path.Match(g, name); m {
-			return true
-		}
-	}
-	return false
+	return r
 }
 
 // TestGeneratedFleetSchedulable: once fleet expands %i with the instance
@@ -79,10 +37,10 @@ func TestGeneratedFleetSchedulable(t *testing.T) {
 			if p := rsk["MachineOf"]; len(p) != 1 || p[0] != be {
 				t.Errorf("%s: MachineOf = %q, want [%s]", sk, p, be)
 			}
-			if conflicting(be, sk, rbe, rsk) {
+			if FleetConflict(be, rbe, sk, rsk) {
 				t.Errorf("%s conflicts with its peer %s", sk, be)
 			}
-			if !conflicting(be, be2, rbe, rbe2) {
+			if !FleetConflict(be, rbe, be2, rbe2) {
 				t.Errorf("%s and %s may share a machine", be, be2)
 			}
 			rlb := fleetReqs(t, files[2].Name, files[2].Data)
