@@ -128,7 +128,8 @@ func TestLoadBalancer(t *testing.T) {
 
 	step("0_start_etcd_backends_and_lb", func(t *testing.T) {
 		x.ctl("start", "etcd.service")
-		x.ctl("start", "apache@"+p1+".service", "apache@"+p2+".service", "apache@"+p3+".service")
+		// As the README says: enable --now (the units' [Install] sections).
+		x.ctl("enable", "--now", "apache@"+p1+".service", "apache@"+p2+".service", "apache@"+p3+".service")
 		for _, p := range []string{p1, p2, p3} {
 			if err := x.WaitActive("apache-discovery@"+p+".service", 20*time.Second); err != nil {
 				t.Fatal(err)
@@ -138,10 +139,15 @@ func TestLoadBalancer(t *testing.T) {
 			keys := etcdKeys(t, etcd)
 			return len(keys) == 3, fmt.Sprint(keys)
 		})
-		x.ctl("start", "--no-block", lbUnit) // pulls in nginx.service, ordered after it
+		x.ctl("enable", "--now", "--no-block", lbUnit) // pulls in nginx.service, ordered after it
 		for _, u := range []string{lbUnit, "nginx.service"} {
 			if err := x.WaitActive(u, 20*time.Second); err != nil {
 				t.Fatalf("%s%v", explainInactive(x.Journal(lbUnit)), err)
+			}
+		}
+		for _, u := range []string{lbUnit, "apache@" + p1 + ".service"} {
+			if got := x.prop(u, "UnitFileState"); got != "enabled" {
+				t.Errorf("%s is %q after enable --now", u, got)
 			}
 		}
 		t.Logf("status: %s", status())
