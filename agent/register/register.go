@@ -49,8 +49,11 @@ type Notifier interface {
 // take the Default constants.
 type Options struct {
 	Key, Value string
-	// TTL of the lease, rounded up to whole seconds, at least 1s. etcd raises
-	// a TTL below its own minimum (1.5 election timeouts: 2s by default).
+	// TTL of the lease: a whole number of seconds, at least 1s (etcd leases
+	// have whole-second TTLs; Validate rejects anything else, and NearestTTL
+	// gives the closest valid value). etcd silently raises a TTL below its own
+	// minimum (1.5 election timeouts, rounded up: 2s by default); the TTL
+	// granted is the one reported in STATUS=.
 	TTL time.Duration
 	// Check gates the registration; nil means always healthy.
 	Check Checker
@@ -77,8 +80,10 @@ func (o Options) Validate() error {
 	switch {
 	case o.Key == "":
 		return bad("key is empty")
-	case o.TTL < 0 || o.TTL > 0 && o.TTL < time.Second:
-		return bad("ttl %s is below 1s", o.TTL)
+	case o.TTL < 0:
+		return bad("ttl %s is negative", o.TTL)
+	case o.TTL > 0 && NearestTTL(o.TTL) != o.TTL:
+		return bad("ttl %s is not a whole number of seconds, at least 1s (etcd lease TTLs are); nearest valid: %s", o.TTL, NearestTTL(o.TTL))
 	case o.Interval < 0:
 		return bad("interval %s is negative", o.Interval)
 	case o.Rise < 0 || o.Fall < 0:
@@ -107,9 +112,16 @@ func (o Options) withDefaults() Options {
 	return o
 }
 
-// ttlSeconds is the TTL rounded up to whole seconds.
+// NearestTTL returns the valid lease TTL nearest to d: d rounded to whole
+// seconds (halves away from zero), and at least 1s. d is a valid TTL exactly
+// when NearestTTL(d) == d.
+func NearestTTL(d time.Duration) time.Duration {
+	return max(d.Round(time.Second), time.Second)
+}
+
+// ttlSeconds is the TTL in seconds (a whole number once validated).
 func (o Options) ttlSeconds() int64 {
-	return int64((o.TTL + time.Second - 1) / time.Second)
+	return int64(o.TTL / time.Second)
 }
 
 // Run keeps the registration described by opts until ctx ends, then revokes

@@ -3,6 +3,7 @@ package register
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -168,16 +169,61 @@ func TestInvalidOptions(t *testing.T) {
 	for _, tt := range []struct {
 		name string
 		o    Options
+		want string
 	}{
-		{"no key", Options{Value: "v"}},
-		{"ttl below 1s", Options{Key: "k", TTL: 500 * time.Millisecond}},
-		{"negative interval", Options{Key: "k", Interval: -time.Second}},
-		{"negative rise", Options{Key: "k", Rise: -1}},
+		{"no key", Options{Value: "v"}, "key is empty"},
+		{"ttl below 1s", Options{Key: "k", TTL: 500 * time.Millisecond}, "ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are); nearest valid: 1s"},
+		{"ttl not whole seconds", Options{Key: "k", TTL: 1500 * time.Millisecond}, "nearest valid: 2s"},
+		{"negative ttl", Options{Key: "k", TTL: -time.Second}, "ttl -1s is negative"},
+		{"negative interval", Options{Key: "k", Interval: -time.Second}, "interval -1s is negative"},
+		{"negative rise", Options{Key: "k", Rise: -1}, "must not be negative"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			if err := Run(context.Background(), nil, tt.o); !errors.Is(err, ErrInvalid) {
-				t.Errorf("Run: %v, want ErrInvalid", err)
+			err := Run(context.Background(), nil, tt.o)
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Run: %v, want ErrInvalid and %q", err, tt.want)
 			}
 		})
 	}
+}
+
+func TestNearestTTL(t *testing.T) {
+	for _, tt := range []struct {
+		in, want time.Duration
+	}{
+		{time.Second, time.Second},
+		{30 * time.Second, 30 * time.Second},
+		{500 * time.Millisecond, time.Second},
+		{time.Millisecond, time.Second},
+		{1400 * time.Millisecond, time.Second},
+		{1500 * time.Millisecond, 2 * time.Second},
+		{2*time.Minute + 1, 2 * time.Minute},
+	} {
+		t.Run(tt.in.String(), func(t *testing.T) {
+			if got := NearestTTL(tt.in); got != tt.want {
+				t.Errorf("NearestTTL(%s) = %s, want %s", tt.in, got, tt.want)
+			}
+		})
+	}
+}
+
+// TestTTLBelowEtcdMinimumIsRaised pins what etcd does with a 1s TTL: it
+// grants its minimum instead (1.5 election timeouts, rounded up to whole
+// seconds), without an error, and STATUS= reports the TTL granted.
+func TestTTLBelowEtcdMinimumIsRaised(t *testing.T) {
+	srv := testetcd.Start(t)
+	r := start(t, newClient(t, srv.Endpoint), Options{Key: key, Value: "v", TTL: time.Second})
+	waitFor(t, 5*time.Second, "registered", registered(t, srv.Client, key, "v", 0))
+	_, lease := get(t, srv.Client, key)
+	ttl, err := srv.Client.TimeToLive(context.Background(), lease)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("asked for 1s, etcd granted %ds", ttl.GrantedTTL)
+	if ttl.GrantedTTL < 1 {
+		t.Fatalf("granted TTL %ds", ttl.GrantedTTL)
+	}
+	waitFor(t, time.Second, "STATUS= with the granted TTL", func() bool {
+		return strings.Contains(lastStatus(r.notes), fmt.Sprintf("ttl %ds", ttl.GrantedTTL))
+	})
 }

@@ -72,7 +72,7 @@ func registerFlags() []cli.Flag {
 		&cli.StringFlag{Name: fRegKey, Category: catRegister, Usage: "etcd `KEY` to keep, e.g. /services/web/10.0.0.5:8080", Required: true},
 		&cli.StringFlag{Name: fRegValue, Category: catRegister, Usage: "`VALUE` of the key", EnvVars: env("CONFWATCH_REGISTER_VALUE")},
 		&cli.StringFlag{Name: fRegValueJSON, Category: catRegister, Usage: "`JSON` value of the key, checked to be valid (instead of --value)", EnvVars: env("CONFWATCH_REGISTER_VALUE_JSON")},
-		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash (whole seconds, at least 1s; etcd raises it to its minimum, 2s by default)"},
+		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash; a whole number of seconds, at least 1s (etcd silently raises a TTL below its minimum, 2s by default)"},
 		&cli.StringFlag{Name: fRegHTTP, Category: catHealth, Usage: "register only while GET `URL` answers 2xx or 3xx"},
 		&cli.StringFlag{Name: fRegTCP, Category: catHealth, Usage: "register only while `HOST:PORT` accepts TCP connections"},
 		&cli.DurationFlag{Name: fRegInterval, Category: catHealth, Value: register.DefaultInterval, Usage: "`DURATION` between checks, and the bound on each"},

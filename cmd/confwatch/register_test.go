@@ -61,7 +61,8 @@ func TestRegisterRefusesBadFlags(t *testing.T) {
 		{"two checks", []string{"--key", "/k", "--value", "v", "--check-http", "http://x/", "--check-tcp", "x:1"}, "mutually exclusive"},
 		{"bad URL", []string{"--key", "/k", "--value", "v", "--check-http", "localhost:80"}, "http:// or https://"},
 		{"bad TCP address", []string{"--key", "/k", "--value", "v", "--check-tcp", "localhost"}, "tcp check"},
-		{"short TTL", []string{"--key", "/k", "--value", "v", "--ttl", "500ms"}, "below 1s"},
+		{"short TTL", []string{"--key", "/k", "--value", "v", "--ttl", "500ms"}, "nearest valid: 1s"},
+		{"TTL not whole seconds", []string{"--key", "/k", "--value", "v", "--ttl", "1500ms"}, "nearest valid: 2s"},
 		{"zero rise", []string{"--key", "/k", "--value", "v", "--rise", "0"}, "must be positive"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
