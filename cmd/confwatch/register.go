@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -69,7 +71,7 @@ func registerCommonFlags() []cli.Flag {
 
 func registerFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: fRegKey, Category: catRegister, Usage: "etcd `KEY` to keep, e.g. /services/web/10.0.0.5:8080", Required: true},
+		&cli.StringFlag{Name: fRegKey, Category: catRegister, Usage: "etcd `KEY` to keep, e.g. /services/web/10.0.0.5:8080 (required)"},
 		&cli.StringFlag{Name: fRegValue, Category: catRegister, Usage: "`VALUE` of the key", EnvVars: env("CONFWATCH_REGISTER_VALUE")},
 		&cli.StringFlag{Name: fRegValueJSON, Category: catRegister, Usage: "`JSON` value of the key, checked to be valid (instead of --value)", EnvVars: env("CONFWATCH_REGISTER_VALUE_JSON")},
 		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash; a whole number of seconds, at least 1s (etcd silently raises a TTL below its minimum, 2s by default)"},
@@ -112,30 +114,100 @@ func registerAction(c *cli.Context) error {
 }
 
 // registerOptions builds and validates register.Options from the flags
-// (without Log and Notify). Errors wrap register.ErrInvalid.
+// (without Log and Notify). Errors wrap register.ErrInvalid and name the
+// argument or flag at fault, with its value unless that is --value or
+// --value-json (which may be secret).
 func registerOptions(c *cli.Context) (register.Options, error) {
 	o := register.Options{
 		Key: c.String(fRegKey), TTL: c.Duration(fRegTTL), Interval: c.Duration(fRegInterval),
 		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall),
 	}
+	if n := c.NArg(); n > 0 {
+		return o, invalid("unexpected argument%s %s: register takes flags only (quote a value with spaces)",
+			map[bool]string{true: "s"}[n > 1], quoteAll(c.Args().Slice()))
+	}
+	if err := checkRegisterKey(c); err != nil {
+		return o, err
+	}
 	var err error
-	switch v, j := c.IsSet(fRegValue), c.IsSet(fRegValueJSON); {
-	case v && j:
-		return o, fmt.Errorf("%w: --%s and --%s are mutually exclusive", register.ErrInvalid, fRegValue, fRegValueJSON)
-	case j:
-		if o.Value, err = register.JSONValue(c.String(fRegValueJSON)); err != nil {
-			return o, fmt.Errorf("--%s: %w", fRegValueJSON, err)
-		}
-	case v:
-		o.Value = c.String(fRegValue)
-	default:
-		return o, fmt.Errorf("%w: --%s or --%s is required", register.ErrInvalid, fRegValue, fRegValueJSON)
+	if o.Value, err = registerValue(c); err != nil {
+		return o, err
 	}
 	if o.Check, err = register.NewChecker(c.String(fRegHTTP), c.String(fRegTCP)); err != nil {
 		return o, err
 	}
-	if o.TTL == 0 || o.Interval == 0 || o.Rise < 1 || o.Fall < 1 {
-		return o, fmt.Errorf("%w: --%s, --%s, --%s and --%s must be positive", register.ErrInvalid, fRegTTL, fRegInterval, fRegRise, fRegFall)
+	if err := checkRegisterNumbers(o); err != nil {
+		return o, err
 	}
 	return o, o.Validate()
+}
+
+// checkRegisterKey requires a non-empty --key.
+func checkRegisterKey(c *cli.Context) error {
+	switch {
+	case !c.IsSet(fRegKey):
+		return invalid("--%s is required", fRegKey)
+	case c.String(fRegKey) == "":
+		return invalid("--%s is empty (an unset variable in the unit file?)", fRegKey)
+	}
+	return nil
+}
+
+// registerValue is the value of --value or --value-json (or their
+// environment variables): exactly one of them, not empty, and valid JSON for
+// --value-json.
+func registerValue(c *cli.Context) (string, error) {
+	v, j := c.IsSet(fRegValue), c.IsSet(fRegValueJSON)
+	name, env := fRegValue, "CONFWATCH_REGISTER_VALUE"
+	if j {
+		name, env = fRegValueJSON, "CONFWATCH_REGISTER_VALUE_JSON"
+	}
+	switch {
+	case v && j:
+		return "", invalid("--%s and --%s are mutually exclusive", fRegValue, fRegValueJSON)
+	case !v && !j:
+		return "", invalid("--%s or --%s is required", fRegValue, fRegValueJSON)
+	case c.String(name) == "":
+		return "", invalid("--%s (or %s) is empty (an unset variable in the unit file?)", name, env)
+	case v:
+		return c.String(fRegValue), nil
+	}
+	s, err := register.JSONValue(c.String(fRegValueJSON))
+	if err != nil {
+		return "", fmt.Errorf("--%s: %w", fRegValueJSON, err)
+	}
+	return s, nil
+}
+
+// checkRegisterNumbers names the first of --ttl, --interval, --rise and
+// --fall that is out of range, with its value.
+func checkRegisterNumbers(o register.Options) error {
+	switch {
+	case o.TTL <= 0:
+		return invalid("--%s must be positive, got %s", fRegTTL, o.TTL)
+	case register.NearestTTL(o.TTL) != o.TTL:
+		return invalid("--%s %s is not a whole number of seconds, at least 1s (etcd lease TTLs are): use %s",
+			fRegTTL, o.TTL, register.NearestTTL(o.TTL))
+	case o.Interval <= 0:
+		return invalid("--%s must be positive, got %s", fRegInterval, o.Interval)
+	case o.Rise < 1:
+		return invalid("--%s must be at least 1, got %d", fRegRise, o.Rise)
+	case o.Fall < 1:
+		return invalid("--%s must be at least 1, got %d", fRegFall, o.Fall)
+	}
+	return nil
+}
+
+// invalid is an error wrapping register.ErrInvalid.
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{register.ErrInvalid}, a...)...)
+}
+
+// quoteAll quotes each of args and joins them with spaces.
+func quoteAll(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		q[i] = strconv.Quote(a)
+	}
+	return strings.Join(q, " ")
 }

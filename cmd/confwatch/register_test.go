@@ -54,16 +54,25 @@ func TestRegisterRefusesBadFlags(t *testing.T) {
 		args []string
 		want string
 	}{
-		{"no key", []string{"--value", "v"}, `"key"`},
+		{"no key", []string{"--value", "v"}, "--key is required"},
+		{"empty key", []string{"--key", "", "--value", "v"}, "--key is empty"},
 		{"no value", []string{"--key", "/k"}, "--value or --value-json is required"},
+		{"empty value", []string{"--key", "/k", "--value", ""}, "--value (or CONFWATCH_REGISTER_VALUE) is empty"},
+		{"empty JSON value", []string{"--key", "/k", "--value-json", ""}, "--value-json (or CONFWATCH_REGISTER_VALUE_JSON) is empty"},
 		{"both values", []string{"--key", "/k", "--value", "v", "--value-json", "{}"}, "mutually exclusive"},
 		{"bad JSON, not echoed", []string{"--key", "/k", "--value-json", `{"token":"s3cret"`}, "not valid JSON"},
+		{"extra argument", []string{"--key", "/k", "--value", "10.0.0.5", ":8080"}, `unexpected argument ":8080": register takes flags only`},
+		{"extra arguments", []string{"--key", "/k", "--value", "v", "a", "--ttl", "5s"}, `unexpected arguments "a" "--ttl" "5s"`},
 		{"two checks", []string{"--key", "/k", "--value", "v", "--check-http", "http://x/", "--check-tcp", "x:1"}, "mutually exclusive"},
 		{"bad URL", []string{"--key", "/k", "--value", "v", "--check-http", "localhost:80"}, "http:// or https://"},
 		{"bad TCP address", []string{"--key", "/k", "--value", "v", "--check-tcp", "localhost"}, "tcp check"},
-		{"short TTL", []string{"--key", "/k", "--value", "v", "--ttl", "500ms"}, "nearest valid: 1s"},
-		{"TTL not whole seconds", []string{"--key", "/k", "--value", "v", "--ttl", "1500ms"}, "nearest valid: 2s"},
-		{"zero rise", []string{"--key", "/k", "--value", "v", "--rise", "0"}, "must be positive"},
+		{"zero TTL", []string{"--key", "/k", "--value", "v", "--ttl", "0"}, "--ttl must be positive, got 0s"},
+		{"negative TTL", []string{"--key", "/k", "--value", "v", "--ttl", "-5s"}, "--ttl must be positive, got -5s"},
+		{"short TTL", []string{"--key", "/k", "--value", "v", "--ttl", "500ms"}, "--ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are): use 1s"},
+		{"TTL not whole seconds", []string{"--key", "/k", "--value", "v", "--ttl", "1500ms"}, "--ttl 1.5s is not a whole number of seconds, at least 1s (etcd lease TTLs are): use 2s"},
+		{"zero interval", []string{"--key", "/k", "--value", "v", "--interval", "0"}, "--interval must be positive, got 0s"},
+		{"zero rise", []string{"--key", "/k", "--value", "v", "--rise", "0"}, "--rise must be at least 1, got 0"},
+		{"negative fall", []string{"--key", "/k", "--value", "v", "--fall", "-2"}, "--fall must be at least 1, got -2"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			var out, errb bytes.Buffer
@@ -75,6 +84,17 @@ func TestRegisterRefusesBadFlags(t *testing.T) {
 				t.Errorf("the value was echoed: %s", errb.String())
 			}
 		})
+	}
+}
+
+// TestRegisterRefusesEmptyValueFromEnvironment: Environment=
+// CONFWATCH_REGISTER_VALUE=${ADDR} with ADDR unset is an error, not "".
+func TestRegisterRefusesEmptyValueFromEnvironment(t *testing.T) {
+	t.Setenv("CONFWATCH_REGISTER_VALUE", "")
+	var errb bytes.Buffer
+	code := regRun(context.Background(), append(regBase(t, "http://127.0.0.1:1"), "--key", "/k"), io.Discard, &errb)
+	if want := "--value (or CONFWATCH_REGISTER_VALUE) is empty"; code != exitUsage || !strings.Contains(errb.String(), want) {
+		t.Errorf("exit %d, stderr %q; want %d and %q", code, errb.String(), exitUsage, want)
 	}
 }
 
