@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
@@ -24,6 +25,7 @@ const (
 	fRegInterval  = "interval"
 	fRegRise      = "rise"
 	fRegFall      = "fall"
+	fRegDrain     = "drain"
 	catRegister   = "registration"
 	catHealth     = "health check"
 )
@@ -35,7 +37,7 @@ func registerCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "register",
 		Usage:     "keep KEY=VALUE in etcd under a lease while a backend is healthy (the sidekick)",
-		UsageText: "confwatch register --key KEY (--value VALUE | --value-json JSON) [--ttl 30s] [--check-http URL | --check-tcp HOST:PORT]",
+		UsageText: "confwatch register --key KEY (--value VALUE | --value-json JSON) [--ttl 30s] [--check-http URL | --check-tcp HOST:PORT] [--drain DURATION]",
 		Description: "Grants a lease of --ttl, puts KEY=VALUE under it and keeps it alive. A lost or revoked lease,\n" +
 			"or the key deleted or overwritten, is repaired within about a second of etcd answering; etcd\n" +
 			"being down at start or later is waited out, never an exit.\n\n" +
@@ -45,8 +47,14 @@ func registerCommand() *cli.Command {
 			"at once. Checks run --interval apart, each bounded by --interval.\n\n" +
 			"For Type=notify units: READY=1 after the first registration, or with a health check after the\n" +
 			"first check has been acted on, registered or not; STATUS= says registered (lease, TTL) or\n" +
-			"unregistered and why. SIGTERM revokes the lease (the key disappears at once) and exits 0;\n" +
-			"after a crash or kill -9 the key stays until the TTL runs out, never longer.\n\n" +
+			"unregistered and why. SIGTERM or SIGINT sends STOPPING=1 and revokes the lease (the key\n" +
+			"disappears at once), then exits 0; after a crash or kill -9 the key stays until the TTL runs\n" +
+			"out, never longer.\n\n" +
+			"With --drain, register keeps running that long after revoking the lease, with STATUS=\n" +
+			"\"deregistered; draining 5s before exit\"; a second SIGTERM or SIGINT ends the wait. As the unit\n" +
+			"is BindsTo= and After= its backend, systemd stops the backend only once register has exited:\n" +
+			"the drain gives load balancers time to see the key gone, re-render and reload first. Keep it\n" +
+			"below the unit's TimeoutStopSec= (90s by default), or systemd kills register before it ends.\n\n" +
 			"The value may be secret: it is logged at debug level only, and can come from\n" +
 			"CONFWATCH_REGISTER_VALUE or CONFWATCH_REGISTER_VALUE_JSON instead of the command line.",
 		Flags:  append(registerCommonFlags(), registerFlags()...),
@@ -75,6 +83,7 @@ func registerFlags() []cli.Flag {
 		&cli.StringFlag{Name: fRegValue, Category: catRegister, Usage: "`VALUE` of the key", EnvVars: env("CONFWATCH_REGISTER_VALUE")},
 		&cli.StringFlag{Name: fRegValueJSON, Category: catRegister, Usage: "`JSON` value of the key, checked to be valid (instead of --value)", EnvVars: env("CONFWATCH_REGISTER_VALUE_JSON")},
 		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash; a whole number of seconds, at least 1s (etcd silently raises a TTL below its minimum, 2s by default)"},
+		&cli.DurationFlag{Name: fRegDrain, Category: catRegister, Usage: "on stop, keep running `DURATION` after the key is deleted, before exiting (lets load balancers drop the backend before systemd stops it; a second signal ends it)"},
 		&cli.StringFlag{Name: fRegHTTP, Category: catHealth, Usage: "register only while GET `URL` answers 2xx or 3xx"},
 		&cli.StringFlag{Name: fRegTCP, Category: catHealth, Usage: "register only while `HOST:PORT` accepts TCP connections"},
 		&cli.DurationFlag{Name: fRegInterval, Category: catHealth, Value: register.DefaultInterval, Usage: "`DURATION` between checks, and the bound on each"},
@@ -85,6 +94,9 @@ func registerFlags() []cli.Flag {
 
 func registerAction(c *cli.Context) error {
 	opts, err := registerOptions(c)
+	if err == nil {
+		err = checkDrain(c.Duration(fRegDrain))
+	}
 	if err != nil {
 		return cli.Exit(err, exitUsage)
 	}
@@ -92,6 +104,8 @@ func registerAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	cut, release := secondSignal()
+	defer release()
 	logged := false
 	client, err := connectRetrying(c.Context, l.cfg.Etcd, func(err error) {
 		if !logged {
@@ -100,15 +114,25 @@ func registerAction(c *cli.Context) error {
 		}
 	})
 	if err != nil || client == nil {
-		return err
+		return err // stopped before etcd answered: nothing to drain
 	}
-	opts.Log, opts.Notify = l.log, sdnotify.New()
+	notify := sdnotify.New()
+	opts.Log, opts.Notify = l.log, notify
 	runErr := register.Run(c.Context, client, opts)
 	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		l.log.Warn("closing the etcd client", "err", err)
 	}
 	if runErr != nil {
 		return cli.Exit(runErr, exitFailed)
+	}
+	drain(c.Duration(fRegDrain), cut, notify, l.log)
+	return nil
+}
+
+// checkDrain refuses a negative --drain.
+func checkDrain(d time.Duration) error {
+	if d < 0 {
+		return invalid("--%s must not be negative, got %s", fRegDrain, d)
 	}
 	return nil
 }

@@ -39,6 +39,23 @@ func TestRegisterProcess(t *testing.T) {
 			t.Errorf("no final status; got %q", notes.all())
 		}
 	})
+	t.Run("a second SIGTERM ends --drain", func(t *testing.T) {
+		notes := regNotifySocket(t)
+		cmd, errb := startRegister(t, srv, notes.path, "/services/web/drain", "30s", "--drain", "1h")
+		regWait(t, 10*time.Second, "READY=1", func() bool { return notes.has("READY=1") })
+		must(t, cmd.Process.Signal(syscall.SIGTERM))
+		regWait(t, 10*time.Second, "drain STATUS=", func() bool { return notes.has("STATUS=deregistered; draining 1h0m0s before exit") })
+		if v := regGet(t, srv, "/services/web/drain"); v != "" {
+			t.Error("the key is still there while draining")
+		}
+		must(t, cmd.Process.Signal(syscall.SIGTERM))
+		if err := regWaitExit(t, cmd, time.Minute); err != nil {
+			t.Fatalf("exit after the second SIGTERM: %v\n%s", err, errb)
+		}
+		if !strings.Contains(errb.String(), "drain cut short") {
+			t.Errorf("no log of the drain cut short:\n%s", errb)
+		}
+	})
 	t.Run("kill -9 leaves the key until the TTL", func(t *testing.T) {
 		cmd, _ := startRegister(t, srv, "", "/services/web/kill", "2s")
 		regWait(t, 10*time.Second, "registered", func() bool { return regGet(t, srv, "/services/web/kill") == "v" })
@@ -53,12 +70,14 @@ func TestRegisterProcess(t *testing.T) {
 	})
 }
 
-// startRegister starts `confwatch register --key KEY --value v --ttl TTL` in
-// a child process (the test binary running TestRegisterHelperProcess).
-func startRegister(t *testing.T, srv *testetcd.Server, notify, key, ttl string) (*exec.Cmd, *syncWriter) {
+// startRegister starts `confwatch register --key KEY --value v --ttl TTL
+// MORE...` in a child process (the test binary running
+// TestRegisterHelperProcess).
+func startRegister(t *testing.T, srv *testetcd.Server, notify, key, ttl string, more ...string) (*exec.Cmd, *syncWriter) {
 	t.Helper()
 	args := append([]string{"-test.run=^TestRegisterHelperProcess$", "--"}, regBase(t, srv.Endpoint)...)
-	cmd := exec.Command(os.Args[0], append(args, "--key", key, "--value", "v", "--ttl", ttl)...)
+	args = append(append(args, "--key", key, "--value", "v", "--ttl", ttl), more...)
+	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "CONFWATCH_TEST_REGISTER=1", "NOTIFY_SOCKET="+notify)
 	errb := &syncWriter{}
 	cmd.Stdout, cmd.Stderr = errb, errb
@@ -122,6 +141,21 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 	return s.b.Write(p)
 }
 func (s *syncWriter) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// regWaitExit waits for cmd to exit; within is a hang guard, not a timing
+// assertion.
+func regWaitExit(t *testing.T, cmd *exec.Cmd, within time.Duration) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(within):
+		t.Fatalf("still running %s later", within)
+		return nil
+	}
+}
 
 func regGet(t *testing.T, srv *testetcd.Server, key string) string {
 	t.Helper()

@@ -72,6 +72,7 @@ func TestRegisterRefusesBadFlags(t *testing.T) {
 		{"TTL not whole seconds", []string{"--key", "/k", "--value", "v", "--ttl", "1500ms"}, "--ttl 1.5s is not a whole number of seconds, at least 1s (etcd lease TTLs are): use 2s"},
 		{"zero interval", []string{"--key", "/k", "--value", "v", "--interval", "0"}, "--interval must be positive, got 0s"},
 		{"zero rise", []string{"--key", "/k", "--value", "v", "--rise", "0"}, "--rise must be at least 1, got 0"},
+		{"negative drain", []string{"--key", "/k", "--value", "v", "--drain", "-1s"}, "--drain must not be negative, got -1s"},
 		{"negative fall", []string{"--key", "/k", "--value", "v", "--fall", "-2"}, "--fall must be at least 1, got -2"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
@@ -117,6 +118,42 @@ func TestRegisterCommandInProcess(t *testing.T) {
 	}
 	if v := regGet(t, srv, "/services/web/a"); v != "" {
 		t.Errorf("key still there after exit")
+	}
+}
+
+// TestRegisterDrain: on cancel the key is deleted before the drain starts,
+// and register returns no sooner than --drain later.
+func TestRegisterDrain(t *testing.T) {
+	srv := testetcd.Start(t)
+	notes := regNotifySocket(t)
+	t.Setenv("NOTIFY_SOCKET", notes.path)
+	const drain = 2 * time.Second
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	var errb syncWriter
+	args := append(regBase(t, srv.Endpoint), "--key", "/services/web/d", "--value", "v", "--drain", drain.String())
+	go func() { done <- regRun(ctx, args, io.Discard, &errb) }()
+	regWait(t, 5*time.Second, "registered", func() bool { return regGet(t, srv, "/services/web/d") == "v" })
+	stopped := time.Now()
+	cancel()
+	regWait(t, 10*time.Second, "drain STATUS=", func() bool { return notes.has("STATUS=deregistered; draining 2s before exit") })
+	if v := regGet(t, srv, "/services/web/d"); v != "" {
+		t.Error("the key is still there while draining")
+	}
+	if !notes.has("STOPPING=1") || !notes.has("STATUS=unregistered: stopped") {
+		t.Errorf("no STOPPING=1 or final status before the drain; got %q", notes.all())
+	}
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(time.Minute): // a hang guard, not a timing assertion
+		t.Fatal("register did not return")
+	}
+	if took := time.Since(stopped); took < drain {
+		t.Errorf("returned %v after cancel, before the %v drain ended", took, drain)
 	}
 }
 
