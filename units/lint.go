@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/coreos/go-systemd/v22/unit"
 )
@@ -29,8 +30,18 @@ type option struct {
 	line                 int
 }
 
+// IsUnitFileName reports whether name (a base name) ends in a unit type
+// fleet knows, such as ".service": a file that does not, like README.md,
+// is not a unit file at all.
+func IsUnitFileName(name string) bool {
+	dot := strings.LastIndex(name, ".")
+	return dot >= 0 && fleetUnitTypes[name[dot+1:]]
+}
+
 // Lint checks one unit file, named name (a path; its base name is the unit
-// name), against what fleet and systemd accept without running anything:
+// name), against what fleet and systemd accept without running anything.
+// A file whose name is not a unit file's (IsUnitFileName) gets one finding,
+// "not a unit file", and no other check. Otherwise:
 // the unit name (and, with an [X-Fleet] section, fleetctl's unit types),
 // lines of 2048 bytes or more, parse errors, lines without '=', garbage
 // after a section header, bytes fleet's parser and systemd read
@@ -44,6 +55,10 @@ func Lint(name string, data []byte) []Finding {
 	}
 	base := filepath.Base(name)
 	nameErr := CheckUnitName(base)
+	if !IsUnitFileName(base) {
+		add(0, "not a unit file: %v", nameErr)
+		return fs
+	}
 	if nameErr != nil {
 		add(0, "%v", nameErr)
 	}

@@ -30,7 +30,8 @@ const verifyInstance = "8080"
 // docker, podman, nginx) and stub executables for the absolute Exec*=
 // paths named docker, podman or confwatch or present on this host (so a
 // binary missing here is a finding). A template is verified as its
-// instance @8080. Every line systemd-analyze prints is a finding: it only
+// instance @8080. With no unit to verify it runs nothing and returns no
+// finding. Every line systemd-analyze prints is a finding: it only
 // warns about unknown keys and bad values. Returns ErrNoSystemdAnalyze
 // (wrapped) when it cannot run, other errors when the root cannot be built.
 func Verify(ctx context.Context, dir string, names []string) ([]Finding, error) {
@@ -52,6 +53,9 @@ func Verify(ctx context.Context, dir string, names []string) ([]Finding, error) 
 	}
 	if names == nil {
 		names = all
+	}
+	if len(names) == 0 {
+		return nil, nil // systemd-analyze verify without a unit is a usage error
 	}
 	args := []string{"verify", "--man=no", "--generators=no", "--root=" + root}
 	inst := map[string]string{}

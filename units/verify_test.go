@@ -77,3 +77,16 @@ func TestVerifyFilesNamesPaths(t *testing.T) {
 		t.Error("two files with one unit name: want an error")
 	}
 }
+
+// TestVerifyFilesNoUnit: with no unit file to verify (README.md only),
+// systemd-analyze is not run ("Too few arguments") and nothing is found.
+func TestVerifyFilesNoUnit(t *testing.T) {
+	dir := writeUnits(t, map[string]string{"README.md": "# units\n"})
+	fs, err := VerifyFiles(context.Background(), []string{filepath.Join(dir, "README.md")})
+	if errors.Is(err, ErrNoSystemdAnalyze) {
+		t.Skip("systemd-analyze is not installed: Verify cannot run here")
+	}
+	if err != nil || len(fs) != 0 {
+		t.Fatalf("VerifyFiles(README.md) = %v, %v; want no finding", fs, err)
+	}
+}
