@@ -49,7 +49,11 @@ func TestGeneratedFleetSchedulable(t *testing.T) {
 					t.Errorf("global %s has %s", files[2].Name, k)
 				}
 			}
-			for _, l := range strings.Split(string(files[3].Data), "\n") {
+			readme, err := Readme(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range strings.Split(string(readme), "\n") {
 				if strings.Contains(l, "fleetctl start") && strings.Contains(l, "@.") {
 					t.Errorf("README starts a template: %s", l)
 				}

@@ -9,10 +9,11 @@ import (
 )
 
 // Generate returns the units described by spec, in this order:
-// <Service>@.service, <Service>-discovery@.service, <LBName>.service and a
-// README.md snippet explaining how to install them. It is pure: no file is
-// read or written. Every value is checked and escaped (see package doc);
-// an invalid spec gives an error naming the option and nothing else.
+// <Service>@.service, <Service>-discovery@.service, <LBName>.service (only
+// unit files: Readme explains them). It is pure: no file is read or
+// written. Every value is checked and escaped (see package doc); an
+// invalid spec gives an error naming the option, as its generate-units
+// flag ("--service: ..."), and nothing else.
 func Generate(spec Spec) ([]File, error) {
 	s := spec.withDefaults()
 	if err := s.validate(); err != nil {
@@ -26,7 +27,18 @@ func Generate(spec Spec) ([]File, error) {
 		}
 		files = append(files, File{Name: u.name, Data: data})
 	}
-	return append(files, File{Name: "README.md", Data: s.readme()}), nil
+	return files, nil
+}
+
+// Readme returns the README.md snippet for the units of spec: what each
+// unit does and how to install them for the spec's flavor. It validates
+// spec as Generate does.
+func Readme(spec Spec) ([]byte, error) {
+	s := spec.withDefaults()
+	if err := s.validate(); err != nil {
+		return nil, fmt.Errorf("generate readme: %w", err)
+	}
+	return s.readme(), nil
 }
 
 func (s Spec) backendName(inst string) string  { return s.Service + "@" + inst + ".service" }
@@ -65,7 +77,7 @@ func (s Spec) common(u *unitDef, env bool) {
 		sec.entries = append([]entry{ef}, sec.entries...)
 	}
 	u.add("Service", "Restart", lit(s.Restart))
-	u.add("Service", "RestartSec", lit(span(s.RestartDelay)))
+	u.add("Service", "RestartSec", lit(span(*s.RestartDelay)))
 }
 
 // etcdDeps orders a unit after the network and the local etcd unit, if any.
@@ -80,9 +92,14 @@ func (s Spec) etcdDeps(u *unitDef) {
 	}
 }
 
-// etcdFlags are confwatch's etcd connection flags for the spec.
+// etcdFlags are confwatch's configuration file and etcd connection flags
+// for the spec. Credentials belong in the configuration file, never here:
+// a command line is visible to every user.
 func (s Spec) etcdFlags() []text {
 	var out []string
+	if s.ConfigFile != "" {
+		out = append(out, "--config", s.ConfigFile)
+	}
 	if len(s.Endpoints) > 0 {
 		out = append(out, "--endpoints", strings.Join(s.Endpoints, ","))
 	}
@@ -92,6 +109,18 @@ func (s Spec) etcdFlags() []text {
 		}
 	}
 	return words(out...)
+}
+
+// checkEnv adds an ExecStartPre= refusing to start while the advertise
+// variable is empty or missing: the unit would otherwise publish, listen
+// on or register ":<port>", that is every interface or no host at all.
+func (s Spec) checkEnv(u *unitDef) {
+	if !s.usesEnv() {
+		return
+	}
+	script := `test -n "$1" || { echo "` + s.AdvertiseEnv + ` is not set in ` + s.EnvironmentFile + `" >&2; exit 1; }`
+	u.exec("Service", "ExecStartPre", "", text{lit("/bin/sh")}, text{lit("-c")}, text{lit(script)},
+		text{lit("check-env")}, text{s.ip()})
 }
 
 // install adds [X-Fleet] MachineMetadata= lines, or for the systemd flavor an
@@ -106,8 +135,12 @@ func (s Spec) install(u *unitDef, metadata []string) {
 	u.add("Install", "WantedBy", lit("multi-user.target"))
 }
 
-// span formats d as a systemd time span (whole seconds or milliseconds).
+// span formats d as a systemd time span (whole minutes, seconds or
+// milliseconds).
 func span(d time.Duration) string {
+	if d != 0 && d%time.Minute == 0 {
+		return strconv.FormatInt(int64(d/time.Minute), 10) + "min"
+	}
 	if d%time.Second == 0 {
 		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
 	}

@@ -25,6 +25,7 @@ func goldenSpecs() map[string]Spec {
 	global.HealthCheck = CheckNone
 	global.MachineMetadata = []string{"role=web", "region=eu-west"}
 	global.LBMachineMetadata = []string{"role=edge"}
+	global.Drain, global.RestartDelay = ptr(2*time.Minute), ptr(time.Duration(0)) // TimeoutStopSec=; RestartSec=0s
 	// No LBConflicts: fleet refuses Conflicts= next to Global=true.
 	exec := DefaultSpec()
 	exec.Service, exec.LBName, exec.Runtime = "api", "api_lb", RuntimeExec
@@ -34,7 +35,8 @@ func goldenSpecs() map[string]Spec {
 	exec.CertFile, exec.KeyFile, exec.CAFile = "/etc/confwatch/client.crt", "/etc/confwatch/client.key", "/etc/confwatch/ca.crt"
 	exec.KeyPrefix, exec.HealthCheck = "/lb/api", CheckTCP
 	exec.TTL, exec.Interval, exec.Rise, exec.Fall = 10*time.Second, 2*time.Second, 2, 3
-	exec.Restart, exec.RestartDelay, exec.EtcdUnit = "always", 1500*time.Millisecond, ""
+	exec.Restart, exec.RestartDelay, exec.EtcdUnit = "always", ptr(1500*time.Millisecond), ""
+	exec.Drain, exec.ConfigFile, exec.MaxShrink = ptr(time.Duration(0)), "/etc/confwatch/etcd.toml", ptr(80)
 	exec.Confwatch, exec.ConfDir, exec.LBPort = "/opt/confwatch/bin/confwatch", "/etc/confwatch/confd", 8080
 	quirky := DefaultSpec()
 	quirky.BackendImage = "registry.example.com:5000/team/web:1.2"
@@ -53,6 +55,11 @@ func TestGenerateGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			readme, err := Readme(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files = append(files, File{Name: "README.md", Data: readme})
 			conf, err := ConfDir(spec)
 			if err != nil {
 				t.Fatal(err)

@@ -1,15 +1,29 @@
 package units
 
-import "strconv"
+import (
+	"strconv"
+	"time"
+)
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// defaultStopTimeout is systemd's DefaultTimeoutStopSec; stopMargin is how
+// much longer than the drain a sidekick's stop may take (revoking the
+// lease, a slow etcd) before systemd kills it.
+const (
+	defaultStopTimeout = 90 * time.Second
+	stopMargin         = 30 * time.Second
+)
 
 // sidekick builds <Service>-discovery@.service: `confwatch register` keeps
 // <KeyPrefix>/<ip>:%i = <ip>:%i alive under an etcd lease. BindsTo= and
 // After= its backend make systemd stop it (revoking the lease, so the key
-// vanishes) before the backend stops, and stop it whenever the backend
-// goes away; PartOf= carries restarts. Type=notify: confwatch says READY=1
-// after the first registration or first health check. No KillMode=none.
+// vanishes, then waiting Drain so the LB reloads without the backend)
+// before the backend stops, and stop it whenever the backend goes away;
+// PartOf= carries restarts. Type=notify: confwatch says READY=1 after the
+// first registration or first health check. No KillMode=none. No
+// [Install]: the backend's Wants= starts it, and enabling it would pull
+// in its backend at boot through BindsTo=.
 func (s Spec) sidekick() unitDef {
 	u := unitDef{name: s.sidekickName("")}
 	backend := instance(s.Service)
@@ -19,20 +33,17 @@ func (s Spec) sidekick() unitDef {
 	}
 	s.etcdDeps(&u)
 	u.add("Service", "Type", lit("notify"))
-	if s.usesEnv() {
-		// Refuse to register ":<port>" when the variable is missing.
-		script := `test -n "$1" || { echo "` + s.AdvertiseEnv + ` is not set in ` + s.EnvironmentFile + `" >&2; exit 1; }`
-		u.exec("Service", "ExecStartPre", "", text{lit("/bin/sh")}, text{lit("-c")}, text{lit(script)},
-			text{lit("check-env")}, text{s.ip()})
-	}
+	s.checkEnv(&u)
 	u.exec("Service", "ExecStart", "", s.registerArgv()...)
+	if *s.Drain+stopMargin > defaultStopTimeout {
+		u.add("Service", "TimeoutStopSec", lit(span(*s.Drain+stopMargin)))
+	}
 	s.common(&u, true)
 	if s.Flavor == FlavorFleet {
 		// Never with a Conflicts= glob: fleet matches MachineOf against
 		// Conflicts without expanding %i, and would refuse the unit.
 		u.add("X-Fleet", "MachineOf", backend...)
 	}
-	s.install(&u, nil)
 	return u
 }
 
@@ -43,6 +54,9 @@ func (s Spec) registerArgv() []text {
 	argv := []text{{lit(s.Confwatch)}, {lit("register")}}
 	argv = append(argv, s.etcdFlags()...)
 	argv = append(argv, text{lit("--key")}, key, text{lit("--value")}, hp, text{lit("--ttl")}, text{lit(s.TTL.String())})
+	if *s.Drain > 0 {
+		argv = append(argv, words("--drain", s.Drain.String())...)
+	}
 	switch s.HealthCheck {
 	case CheckHTTP:
 		url := append(append(text{lit("http://")}, hp...), lit(s.HealthPath))

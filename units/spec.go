@@ -1,6 +1,9 @@
 package units
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // Flavors of generated units.
 const (
@@ -26,8 +29,10 @@ const (
 // template <Service>@.service (the instance is the host port the backend
 // listens on), its sidekick <Service>-discovery@.service, and the load
 // balancer <LBName>.service. Zero fields take the values of DefaultSpec,
-// except EtcdUnit (empty means no etcd unit to order after); KeyPrefix
-// defaults to /services/<Service>, RuntimePath to /usr/bin/<Runtime>.
+// except EtcdUnit (empty means no etcd unit to order after) and ConfigFile;
+// KeyPrefix defaults to /services/<Service>, RuntimePath to
+// /usr/bin/<Runtime>. Where zero is a meaningful value (RestartDelay,
+// Drain) the field is a pointer and nil means the default.
 type Spec struct {
 	Flavor  string // FlavorSystemd or FlavorFleet
 	Service string // backend name: letters, digits, '_', '.', '-'
@@ -48,22 +53,25 @@ type Spec struct {
 	KeyPrefix                 string   // etcd directory of the service's backends
 	EtcdUnit                  string   // local etcd unit to order after (Wants=), "" = none
 
-	HealthCheck   string        // CheckHTTP, CheckTCP or CheckNone
-	HealthPath    string        // HTTP path checked, starts with '/'
-	TTL, Interval time.Duration // lease TTL; health-check interval
-	Rise, Fall    int           // 0 = confwatch register's defaults
+	HealthCheck   string         // CheckHTTP, CheckTCP or CheckNone
+	HealthPath    string         // HTTP path checked, starts with '/'
+	TTL, Interval time.Duration  // lease TTL (whole seconds); health-check interval
+	Rise, Fall    int            // 0 = confwatch register's defaults
+	Drain         *time.Duration // register --drain: wait after revoking at stop; nil = 2s, 0 = none
 
-	Restart      string        // systemd Restart= of all three units
-	RestartDelay time.Duration // systemd RestartSec=
+	Restart      string         // systemd Restart= of all three units
+	RestartDelay *time.Duration // systemd RestartSec=; nil = 5s (0 is RestartSec=0)
 
 	GlobalLB          bool     // fleet: run the LB on every (matching) machine
 	MachineMetadata   []string // fleet: k=v required of backend machines
 	LBMachineMetadata []string // fleet: k=v required of LB machines
 	LBConflicts       []string // fleet: LB Conflicts= globs; nil = "<Service>@*.service" (none if GlobalLB)
 
-	Confwatch string // absolute path of the confwatch binary
-	ConfDir   string // confdir the LB's `confwatch run` reads
-	LBPort    int    // port nginx listens on (ConfDir's template)
+	Confwatch  string // absolute path of the confwatch binary
+	ConfigFile string // confwatch --config FILE of register and run (etcd credentials); "" = none
+	ConfDir    string // confdir the LB's `confwatch run` reads
+	LBPort     int    // port nginx listens on (ConfDir's template)
+	MaxShrink  *int   // ConfDir's resource max_shrink, in percent; nil = confwatch's default (50%)
 }
 
 // DefaultSpec returns the defaults Generate applies to zero fields: the
@@ -76,7 +84,8 @@ func DefaultSpec() Spec {
 		AdvertiseEnv: "COREOS_PRIVATE_IPV4", EnvironmentFile: "/etc/environment",
 		EtcdUnit:    "etcd.service",
 		HealthCheck: CheckHTTP, HealthPath: "/", TTL: 30 * time.Second, Interval: 5 * time.Second,
-		Restart: "on-failure", RestartDelay: 5 * time.Second,
+		Drain:   ptr(2 * time.Second),
+		Restart: "on-failure", RestartDelay: ptr(5 * time.Second),
 		Confwatch: "/usr/local/bin/confwatch", ConfDir: "/etc/confd", LBPort: 80,
 	}
 }
@@ -114,10 +123,23 @@ func (s Spec) withDefaults() Spec {
 	for _, p := range []struct {
 		v  *time.Duration
 		dv time.Duration
-	}{{&s.TTL, d.TTL}, {&s.Interval, d.Interval}, {&s.RestartDelay, d.RestartDelay}} {
+	}{{&s.TTL, d.TTL}, {&s.Interval, d.Interval}} {
 		if *p.v == 0 {
 			*p.v = p.dv
 		}
+	}
+	for _, p := range []struct {
+		v  **time.Duration
+		dv *time.Duration
+	}{{&s.RestartDelay, d.RestartDelay}, {&s.Drain, d.Drain}} {
+		if *p.v == nil {
+			*p.v = p.dv
+		}
+	}
+	// An IPv4-mapped IPv6 address is published as the IPv4 address it
+	// maps: "[::ffff:10.0.0.1]:8080" is no use to docker -p or nginx.
+	if a, err := netip.ParseAddr(s.AdvertiseIP); err == nil && a.Is4In6() {
+		s.AdvertiseIP = a.Unmap().String()
 	}
 	// No default for a global LB: fleet refuses Global with Conflicts.
 	if s.LBConflicts == nil && s.Flavor == FlavorFleet && !s.GlobalLB {
@@ -125,3 +147,5 @@ func (s Spec) withDefaults() Spec {
 	}
 	return s
 }
+
+func ptr[T any](v T) *T { return &v }
