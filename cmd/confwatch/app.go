@@ -62,5 +62,6 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 	}
 	app.Commands = append(app.Commands, extraCommands()...)
+	setUsageErrors(app)
 	return app
 }
