@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/confwatch/confwatch/units"
@@ -11,9 +13,10 @@ import (
 )
 
 // generateUnitsCommand is `confwatch generate-units`: it writes the
-// backend, sidekick and load-balancer units (and a README.md) to --output
-// DIR, refusing to overwrite without --force, or to stdout; with
-// --with-confdir DIR it also writes the nginx template resource there.
+// backend, sidekick and load-balancer units to --output DIR (unit files
+// only), refusing to overwrite without --force, or to stdout with the
+// README; --readme FILE writes the README there; with --with-confdir DIR
+// it also writes the nginx template resource and template there.
 func generateUnitsCommand() *cli.Command {
 	d := units.DefaultSpec()
 	str := func(cat, name, value, usage string) cli.Flag {
@@ -33,10 +36,12 @@ func generateUnitsCommand() *cli.Command {
 		str("units", "service", d.Service, "backend `NAME`: units <NAME>@.service and <NAME>-discovery@.service"),
 		str("units", "lb-name", d.LBName, "load-balancer unit `NAME` (without .service)"),
 		str("units", "restart", d.Restart, "systemd Restart= `POLICY` of the units"),
-		dur("units", "restart-sec", d.RestartDelay, "systemd RestartSec= of the units"),
+		dur("units", "restart-sec", *d.RestartDelay, "systemd RestartSec= of the units (0: restart at once)"),
 		str("units", "confwatch", d.Confwatch, "confwatch binary `PATH` in the units"),
+		str("units", "config", "", "confwatch configuration `FILE` passed as --config to the sidekick's register and the load balancer's run; etcd username and password go there, never on a command line"),
 		str("units", "confdir", d.ConfDir, "confdir `DIR` the load balancer's confwatch run reads"),
 		num("units", "lb-port", d.LBPort, "`PORT` nginx listens on (--with-confdir)"),
+		num("units", "max-shrink", 50, "write max_shrink = \"`PERCENT`%\" into the --with-confdir resource: a drop of more backends than that since the last apply is held back (not given: the resource keeps confwatch's default, 50)"),
 		str("backend", "runtime", d.Runtime, "`RUNTIME`: docker, podman or exec"),
 		str("backend", "runtime-path", "", "docker or podman `PATH` (default /usr/bin/<runtime>)"),
 		str("backend", "backend-image", d.BackendImage, "container `IMAGE` (docker, podman)"),
@@ -53,16 +58,20 @@ func generateUnitsCommand() *cli.Command {
 		str("etcd", "etcd-unit", d.EtcdUnit, "local etcd `UNIT` to order after (Wants=; empty for none)"),
 		str("health", "health-check", d.HealthCheck, "`CHECK`: http, tcp or none; register only while the backend passes"),
 		str("health", "health-path", d.HealthPath, "HTTP `PATH` checked"),
-		dur("health", "ttl", d.TTL, "etcd lease TTL"),
+		dur("health", "ttl", d.TTL, "etcd lease TTL (whole seconds)"),
 		dur("health", "interval", d.Interval, "health-check interval"),
 		num("health", "rise", 0, "passes before registering (0: register's default)"),
 		num("health", "fall", 0, "failures before deregistering (0: register's default)"),
+		dur("health", "drain", *d.Drain, "the sidekick's register --drain: how long it waits after revoking its key at stop, so nginx drops the backend before it stops (0: no --drain; TimeoutStopSec= is raised past 60s)"),
 		&cli.BoolFlag{Name: "global-lb", Usage: "run the load balancer on every matching machine", Category: "fleet"},
 		list("fleet", "machine-metadata", "`KEY=VALUE` required of backend machines"),
 		list("fleet", "lb-machine-metadata", "`KEY=VALUE` required of load-balancer machines"),
 		list("fleet", "lb-conflicts", "load-balancer Conflicts= `GLOB`s (default <service>@*.service, none with --global-lb; \"none\" for none)"),
-		&cli.StringFlag{Name: "output", Usage: "write the files into `DIR` instead of stdout"},
-		&cli.StringFlag{Name: "with-confdir", Usage: "also write conf.d/nginx.toml and templates/nginx.tmpl into `DIR`"},
+		&cli.StringFlag{Name: "output", Usage: "write the unit files (only those) into `DIR` instead of stdout"},
+		&cli.StringFlag{Name: "readme", Usage: "write the README (what the units do, how to install them) to `FILE`; without --output it is printed with the units"},
+		&cli.StringFlag{Name: "with-confdir", Usage: "also write conf.d/<service>.toml and templates/<service>.tmpl into `DIR`. " +
+			"One confwatch run renders a whole confdir: another service generated into the same DIR is served by the same load balancer " +
+			"(give it another --lb-port, do not install its LB unit); a second LB unit needs its own --confdir"},
 		&cli.BoolFlag{Name: "force", Usage: "overwrite existing files"},
 	}
 	return &cli.Command{
@@ -70,7 +79,9 @@ func generateUnitsCommand() *cli.Command {
 		Usage: "write the backend, sidekick and load-balancer units for fleet or systemd",
 		Description: "Writes <service>@.service (instance = host port), <service>-discovery@.service\n" +
 			"(confwatch register, bound to its backend) and <lb-name>.service (confwatch run, ordered\n" +
-			"before nginx.service), plus a README.md. Without --output they go to stdout.",
+			"before nginx.service). Without --output they go to stdout with a README; --readme FILE\n" +
+			"writes the README to FILE. etcd credentials belong in a confwatch configuration file\n" +
+			"given with --config FILE, which the units pass to register and run.",
 		Flags:  flags,
 		Action: generateUnitsAction,
 	}
@@ -88,9 +99,19 @@ func specFromFlags(c *cli.Context) (units.Spec, error) {
 		KeyPrefix: c.String("key-prefix"), EtcdUnit: c.String("etcd-unit"),
 		HealthCheck: c.String("health-check"), HealthPath: c.String("health-path"),
 		TTL: c.Duration("ttl"), Interval: c.Duration("interval"), Rise: c.Int("rise"), Fall: c.Int("fall"),
-		Restart: c.String("restart"), RestartDelay: c.Duration("restart-sec"), GlobalLB: c.Bool("global-lb"),
+		Restart: c.String("restart"), GlobalLB: c.Bool("global-lb"),
 		MachineMetadata: c.StringSlice("machine-metadata"), LBMachineMetadata: c.StringSlice("lb-machine-metadata"),
-		Confwatch: c.String("confwatch"), ConfDir: c.String("confdir"), LBPort: c.Int("lb-port"),
+		Confwatch: c.String("confwatch"), ConfigFile: c.String("config"), ConfDir: c.String("confdir"), LBPort: c.Int("lb-port"),
+	}
+	drain := c.Duration("drain")
+	s.Drain = &drain
+	if c.IsSet("restart-sec") { // 0 is RestartSec=0, not the default
+		d := c.Duration("restart-sec")
+		s.RestartDelay = &d
+	}
+	if c.IsSet("max-shrink") {
+		m := c.Int("max-shrink")
+		s.MaxShrink = &m
 	}
 	if v := c.String("backend-exec"); v != "" {
 		argv, err := units.SplitCommand(v)
@@ -122,9 +143,19 @@ func generateUnitsAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
+	readme, err := units.Readme(spec)
+	if err != nil {
+		return cli.Exit(err.Error(), exitUsage)
+	}
+	for _, w := range ignoredFlags(spec, c.IsSet) {
+		fmt.Fprintln(c.App.ErrWriter, "generate-units: warning: "+w)
+	}
 	targets := map[string][]units.File{} // output directory -> files
 	if dir := c.String("output"); dir != "" {
 		targets[dir] = files
+	}
+	if p := c.String("readme"); p != "" {
+		targets[filepath.Dir(p)] = append(targets[filepath.Dir(p)], units.File{Name: filepath.Base(p), Data: readme})
 	}
 	if dir := c.String("with-confdir"); dir != "" {
 		conf, err := units.ConfDir(spec)
@@ -142,6 +173,9 @@ func generateUnitsAction(c *cli.Context) error {
 		for _, f := range files {
 			fmt.Fprintf(c.App.Writer, "# ==> %s <==\n%s\n", f.Name, f.Data)
 		}
+		if c.String("readme") == "" {
+			fmt.Fprintf(c.App.Writer, "# ==> README.md <==\n%s\n", readme)
+		}
 	}
 	for dir, fs := range targets {
 		if err := units.WriteFiles(dir, fs, c.Bool("force")); err != nil {
@@ -149,13 +183,47 @@ func generateUnitsAction(c *cli.Context) error {
 		}
 		fmt.Fprintf(c.App.ErrWriter, "generate-units: wrote %d files into %s\n", len(fs), dir)
 	}
+	if dir := c.String("with-confdir"); dir != "" && !sameDir(dir, spec.ConfDir) {
+		fmt.Fprintf(c.App.ErrWriter, "generate-units: note: %s.service reads the confdir %s (--confdir); the confdir files were written to %s: copy them there\n",
+			spec.LBName, spec.ConfDir, dir)
+	}
 	return nil
+}
+
+// sameDir reports whether dir (relative to the working directory) is the
+// absolute directory confdir.
+func sameDir(dir, confdir string) bool {
+	abs, err := filepath.Abs(dir)
+	return err == nil && abs == filepath.Clean(confdir)
+}
+
+// ignoredFlags returns a warning for each group of flags given (isSet)
+// that the spec's combination does not use.
+func ignoredFlags(s units.Spec, isSet func(string) bool) []string {
+	var out []string
+	ignored := func(cond bool, why string, names ...string) {
+		var given []string
+		for _, n := range names {
+			if cond && isSet(n) {
+				given = append(given, "--"+n)
+			}
+		}
+		if len(given) > 0 {
+			out = append(out, strings.Join(given, ", ")+" ignored with "+why)
+		}
+	}
+	ignored(s.Runtime == units.RuntimeExec, "--runtime exec", "backend-image", "container-port", "runtime-path")
+	ignored(s.AdvertiseIP != "", "--advertise-ip", "advertise-env", "environment-file")
+	ignored(s.HealthCheck == units.CheckNone, "--health-check none", "rise", "fall", "interval", "health-path")
+	ignored(s.HealthCheck == units.CheckTCP, "--health-check tcp", "health-path")
+	return out
 }
 
 // lintUnitsCommand is `confwatch lint-units FILE...`: units.Lint on every
 // file, then units.Verify (systemd-analyze verify in a throwaway root)
-// unless --no-verify or systemd-analyze is missing. Findings go to the
-// app's Writer as file:line: msg; any finding exits non-zero.
+// on the unit files among them unless --no-verify or systemd-analyze is
+// missing. A file that is not a unit (README.md) is one finding. Findings
+// go to the app's Writer as file:line: msg; any finding exits non-zero.
 func lintUnitsCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "lint-units",
@@ -172,15 +240,19 @@ func lintUnitsAction(c *cli.Context) error {
 		return cli.Exit("lint-units: no FILE given", exitUsage)
 	}
 	var findings []units.Finding
+	var unitPaths []string // what systemd-analyze verify can take
 	for _, p := range paths {
 		data, err := os.ReadFile(p)
 		if err != nil {
 			return cli.Exit("lint-units: "+err.Error(), exitUsage)
 		}
 		findings = append(findings, units.Lint(p, data)...)
+		if units.CheckUnitName(filepath.Base(p)) == nil {
+			unitPaths = append(unitPaths, p)
+		}
 	}
-	if !c.Bool("no-verify") {
-		vf, err := units.VerifyFiles(c.Context, paths)
+	if !c.Bool("no-verify") && len(unitPaths) > 0 {
+		vf, err := units.VerifyFiles(c.Context, unitPaths)
 		switch {
 		case errors.Is(err, units.ErrNoSystemdAnalyze):
 			fmt.Fprintln(c.App.ErrWriter, "lint-units: systemd-analyze not found, verify skipped")
