@@ -101,7 +101,8 @@ func TestReadme(t *testing.T) {
 		{"max-shrink 100", Spec{MaxShrink: ptr(100)}, []string{"the shrink guard is off"}, []string{"held back"}},
 		{"no drain", Spec{Drain: ptr(time.Duration(0))}, []string{"no `--drain`"}, []string{"waits"}},
 		{"config file", Spec{ConfigFile: "/etc/confwatch/etcd.toml"}, []string{"read `/etc/confwatch/etcd.toml` (`--config`)"}, nil},
-		{"fleet: LB on any machine", fleet(Spec{}), []string{"may place `nginx_lb.service` on any machine", "`--lb-machine-metadata KEY=VALUE`", "submit and start only its backend"}, []string{"systemctl enable"}},
+		{"fleet: LB on any machine", fleet(Spec{}), []string{"may place `nginx_lb.service` on any machine without a backend (`Conflicts=apache@*.service`)", "`--lb-machine-metadata KEY=VALUE`", "submit and start only its backend"}, []string{"systemctl enable"}},
+		{"fleet: LB without conflicts", fleet(Spec{LBConflicts: []string{}}), []string{"may place `nginx_lb.service` on any machine, which"}, nil},
 		{"fleet: pinned LB", fleet(Spec{LBMachineMetadata: []string{"role=edge"}}), []string{"only on machines with role=edge"}, []string{"any machine"}},
 		{"fleet: global LB", fleet(Spec{GlobalLB: true}), []string{"runs on every machine"}, []string{"any machine"}},
 	} {

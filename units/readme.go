@@ -70,9 +70,13 @@ func (s Spec) readmeInstall(p func(string, ...any)) {
 		case s.GlobalLB:
 			p("`%s` runs on every machine, which all need nginx, the confdir and confwatch.", lb)
 		default:
-			p("fleet may place `%s` on any machine (by default one without a backend), which", lb)
-			p("then needs nginx, the confdir and confwatch: install them on every machine, or pin")
-			p("the load balancer with `--lb-machine-metadata KEY=VALUE`.")
+			where := "any machine"
+			if len(s.LBConflicts) > 0 {
+				where = "any machine without a backend (`Conflicts=" + strings.Join(s.LBConflicts, " ") + "`)"
+			}
+			p("fleet may place `%s` on %s, which then needs nginx,", lb, where)
+			p("the confdir and confwatch: install them on every machine, or pin the load balancer")
+			p("with `--lb-machine-metadata KEY=VALUE`.")
 		}
 		return
 	}
