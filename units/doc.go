@@ -11,8 +11,11 @@
 // The LB unit does not run nginx itself: it is ordered Before= (and Wants=)
 // the distribution's nginx.service. Because confwatch is Type=notify and
 // says READY=1 only after its first good render, systemd starts nginx only
-// once a real upstream list is in place, which is what the classic
-// confd-watch script did with a polling loop. A pair rather than one unit
+// once its configuration is in place, which is what the classic
+// confd-watch script did with a polling loop. The generated resource
+// allows an empty key set (allow_empty): with no backend registered yet
+// the first render is a server answering 503, so the LB and nginx still
+// start instead of waiting out the start timeout. A pair rather than one unit
 // driving nginx as a child, because: nginx keeps its packaged unit (its
 // ExecReload runs `nginx -s reload`, which parses the whole config and so
 // makes a bad config a failed job that confwatch sees over D-Bus; log
