@@ -126,24 +126,31 @@ func TestLoadBalancer(t *testing.T) {
 		}
 	}
 
-	step("0_start_etcd_backends_and_lb", func(t *testing.T) {
+	step("0_lb_first_503_then_backends", func(t *testing.T) {
 		x.ctl("start", "etcd.service")
-		// As the README says: enable --now (the units' [Install] sections).
+		// As the README says: enable --now (the units' [Install] sections),
+		// the load balancer first: ready with no backend, nginx answering 503.
+		x.ctl("enable", "--now", "--no-block", lbUnit) // pulls in nginx.service, ordered after it
+		for _, u := range []string{lbUnit, "nginx.service"} {
+			if err := x.WaitActive(u, 20*time.Second); err != nil {
+				t.Fatalf("%s%v", explainInactive(x.Journal(lbUnit)), err)
+			}
+		}
+		if body, err := get(lb); err == nil || !strings.Contains(err.Error(), "503") {
+			t.Errorf("with no backend registered nginx answered %q, %v; want 503", body, err)
+		}
 		x.ctl("enable", "--now", "apache@"+p1+".service", "apache@"+p2+".service", "apache@"+p3+".service")
 		for _, p := range []string{p1, p2, p3} {
 			if err := x.WaitActive("apache-discovery@"+p+".service", 20*time.Second); err != nil {
 				t.Fatal(err)
 			}
 		}
-		waitFor(t, 10*time.Second, "three backends registered", func() (bool, string) {
+		waitFor(t, 10*time.Second, "three backends registered and rendered", func() (bool, string) {
 			keys := etcdKeys(t, etcd)
-			return len(keys) == 3, fmt.Sprint(keys)
+			return len(keys) == 3 && inConfig(p1) && inConfig(p2) && inConfig(p3), fmt.Sprint(keys)
 		})
-		x.ctl("enable", "--now", "--no-block", lbUnit) // pulls in nginx.service, ordered after it
-		for _, u := range []string{lbUnit, "nginx.service"} {
-			if err := x.WaitActive(u, 20*time.Second); err != nil {
-				t.Fatalf("%s%v", explainInactive(x.Journal(lbUnit)), err)
-			}
+		for _, p := range []string{p1, p2, p3} { // nginx reloaded: no more 503
+			waitBody(t, lb, p, 10*time.Second)
 		}
 		for _, u := range []string{lbUnit, "apache@" + p1 + ".service"} {
 			if got := x.prop(u, "UnitFileState"); got != "enabled" {
@@ -171,7 +178,19 @@ func TestLoadBalancer(t *testing.T) {
 
 	step("2_stop_a_backend_sidekick_deregisters_first", func(t *testing.T) {
 		began := time.Now()
-		x.ctl("stop", "apache@"+p3+".service") // returns after the backend's drain
+		stopped := make(chan struct{})
+		go func() { // returns after the sidekick's and the backend's drains
+			defer close(stopped)
+			_, _ = x.Systemctl("stop", "apache@"+p3+".service")
+		}()
+		var dropped time.Time // when the rendered config lost p3
+		for dropped.IsZero() && time.Since(began) < 20*time.Second {
+			if !inConfig(p3) {
+				dropped = time.Now()
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		<-stopped
 		time.Sleep(500 * time.Millisecond)
 		hits := sent(began)
 		by, failed, errs := summary(hits)
@@ -179,6 +198,15 @@ func TestLoadBalancer(t *testing.T) {
 		report := x.read("/run/e2e-backend-" + p3 + ".stop")
 		if !strings.Contains(report, "key-present=false") || !strings.Contains(report, "err=<nil>") {
 			t.Errorf("the backend got SIGTERM while its key was still registered (sidekick not stopped first):\n%s", report)
+		}
+		if ns, ok := strings.CutPrefix(strings.SplitN(report, "\n", 2)[0], "sigterm-unix-nano="); ok {
+			n, _ := strconv.ParseInt(ns, 10, 64)
+			sigterm := time.Unix(0, n)
+			t.Logf("the load balancer dropped %s %v after `systemctl stop`; the backend got SIGTERM %v after it (the sidekick's --drain)",
+				p3, dropped.Sub(began).Round(time.Millisecond), sigterm.Sub(dropped).Round(time.Millisecond))
+			if dropped.IsZero() || !dropped.Before(sigterm) {
+				t.Errorf("the backend got SIGTERM (%v) before the load balancer dropped it (%v)", sigterm, dropped)
+			}
 		}
 		left := lastFrom(hits, p3)
 		if left.IsZero() {
