@@ -16,22 +16,8 @@ import (
 
 	"github.com/confwatch/confwatch/agent/kv"
 	"github.com/confwatch/confwatch/agent/render"
+	"github.com/confwatch/confwatch/internal/testnginx"
 )
-
-// nginxBin finds Debian's nginx; CI installs nginx-light and must not skip.
-func nginxBin(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("nginx is not installed in CI (.ci/run installs nginx-light)")
-	}
-	t.Skip("nginx not installed (apt-get install nginx-light)")
-	return ""
-}
 
 // nginxCheck runs `nginx -t` on a full configuration whose http block
 // includes conf, as Debian's nginx.conf includes conf.d/*.conf.
@@ -55,7 +41,7 @@ func nginxCheck(t *testing.T, nginx, conf string) error {
 // the real `nginx -t`: zero backends give no upstream block (nginx refuses
 // an empty one) and a 503; backends give the upstream.
 func TestConfDirRenders(t *testing.T) {
-	nginx := nginxBin(t)
+	nginx := testnginx.Bin(t)
 	files, err := ConfDir(Spec{Service: "web", KeyPrefix: "/lb/web", LBPort: 8080, MaxShrink: ptr(75)})
 	if err != nil {
 		t.Fatal(err)

@@ -14,22 +14,8 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/internal/testetcd"
+	"github.com/confwatch/confwatch/internal/testnginx"
 )
-
-// nginxBin finds Debian's nginx; CI installs nginx-light and must not skip.
-func nginxBin(t *testing.T) string {
-	t.Helper()
-	for _, p := range []string{"/usr/sbin/nginx", "/usr/local/sbin/nginx"} {
-		if _, err := os.Stat(p); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("nginx is not installed in CI (.ci/run installs nginx-light)")
-	}
-	t.Skip("nginx not installed (apt-get install nginx-light)")
-	return ""
-}
 
 func freePort(t *testing.T) int {
 	t.Helper()
@@ -61,7 +47,7 @@ func get(url string) string {
 // is checked by `nginx -t` on the staged file, reloaded, and rolled back when
 // the reload fails.
 func TestNginxCheckReloadRollback(t *testing.T) {
-	nginx := nginxBin(t)
+	nginx := testnginx.Bin(t)
 	srv := testetcd.Start(t)
 	d := newConfd(t)
 	port := freePort(t)

@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/confwatch/confwatch/internal/testetcd"
+	"github.com/confwatch/confwatch/internal/testnginx"
 )
 
 // runUnitsCLI runs generate-units / lint-units in-process.
@@ -244,7 +245,7 @@ func TestGenerateUnitsConfDirNote(t *testing.T) {
 // renders the upstream; losing them all at once is held back (max_shrink)
 // until --force, as the README says.
 func TestGeneratedConfDirRenders(t *testing.T) {
-	nginx := nginxBin(t)
+	nginx := testnginx.Bin(t)
 	srv := testetcd.Start(t)
 	d := newConfd(t)
 	if _, stderr, code := runUnitsCLI(t, "generate-units", "--service", "web", "--lb-port", "8088", "--with-confdir", d.dir, "--output", filepath.Join(d.dir, "units")); code != 0 {
