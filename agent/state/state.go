@@ -43,33 +43,44 @@ func (a *Applied) CountsFor(dirs []string) []int {
 }
 
 // Store reads and writes state files under Dir ("" keeps state in memory).
+// A file changed by another process (`confwatch render --force` next to a
+// running agent) is read again at the next Get.
 type Store struct {
 	Dir      string
 	ReadOnly bool // read Dir, keep writes in memory (plan, noop)
 	mu       sync.Mutex
 	mem      map[string]*Applied
+	seen     map[string]stamp // the file each mem entry matches
+}
+
+// stamp identifies one version of a state file.
+type stamp struct {
+	mod  time.Time
+	size int64
 }
 
 // Get returns the last applied state of resource name, or nil.
 func (s *Store) Get(name string) *Applied {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if a, ok := s.mem[name]; ok {
+	a := s.mem[name]
+	if s.Dir == "" {
 		return a
 	}
-	if s.Dir == "" {
-		return nil
+	st, ok := s.stamp(name)
+	if !ok || (a != nil && st == s.seen[name]) {
+		return a
 	}
 	b, err := os.ReadFile(s.path(name))
 	if err != nil {
-		return nil
+		return a
 	}
-	var a Applied
-	if json.Unmarshal(b, &a) != nil {
-		return nil
+	var fa Applied
+	if json.Unmarshal(b, &fa) != nil {
+		return a
 	}
-	s.remember(name, &a)
-	return &a
+	s.remember(name, &fa, st)
+	return &fa
 }
 
 // Put records a as the last applied state of name; the error says only that
@@ -77,10 +88,13 @@ func (s *Store) Get(name string) *Applied {
 func (s *Store) Put(name string, a Applied) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.remember(name, &a)
 	if s.Dir == "" || s.ReadOnly {
+		st, _ := s.stamp(name) // the file stays as it is: keep preferring memory
+		s.remember(name, &a, st)
 		return nil
 	}
+	old, _ := s.stamp(name) // kept if the write fails: memory stays newer than the file
+	s.remember(name, &a, old)
 	b, _ := json.Marshal(a)
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
@@ -93,14 +107,28 @@ func (s *Store) Put(name string, a Applied) error {
 		_ = os.Remove(tmp)
 		return fmt.Errorf("state: %w", err)
 	}
+	st, _ := s.stamp(name)
+	s.remember(name, &a, st)
 	return nil
 }
 
-func (s *Store) remember(name string, a *Applied) {
+func (s *Store) remember(name string, a *Applied, st stamp) {
 	if s.mem == nil {
-		s.mem = map[string]*Applied{}
+		s.mem, s.seen = map[string]*Applied{}, map[string]stamp{}
 	}
-	s.mem[name] = a
+	s.mem[name], s.seen[name] = a, st
+}
+
+// stamp returns the current file's stamp; false when there is none.
+func (s *Store) stamp(name string) (stamp, bool) {
+	if s.Dir == "" {
+		return stamp{}, false
+	}
+	fi, err := os.Stat(s.path(name))
+	if err != nil {
+		return stamp{}, false
+	}
+	return stamp{fi.ModTime(), fi.Size()}, true
 }
 
 func (s *Store) path(name string) string { return filepath.Join(s.Dir, name+".json") }
