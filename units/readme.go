@@ -111,8 +111,9 @@ func (s Spec) readmeGuards(p func(string, ...any)) {
 		p("By default (`max_shrink` 50%%) a drop of more than half the backends")
 	}
 	p("since the last apply is held back (the last configuration stays) until it is undone.")
-	p("Scale down in steps, apply such a drop once with `confwatch render --force --confdir %s`,", s.ConfDir)
-	p("or set `max_shrink` in the resource (`generate-units --max-shrink PERCENT`).")
+	p("Scale down in steps, apply such a drop once with `confwatch render --force --confdir %s`", s.ConfDir)
+	p("(the running agent compares with that from its next render; `systemctl reload %s.service`", s.LBName)
+	p("makes it re-render at once), or set `max_shrink` in the resource (`generate-units --max-shrink PERCENT`).")
 }
 
 // readmeConfDir explains that one `confwatch run` serves a whole confdir.
