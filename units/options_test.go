@@ -19,10 +19,10 @@ func TestGenerateOptions(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"drain default", Spec{}, 1, []string{" --ttl 30s --drain 2s "}, []string{"TimeoutStopSec"}},
+		{"drain default", Spec{}, 1, []string{" --ttl 30s --drain 2s ", "\nTimeoutStopSec=32s\n"}, nil},
 		{"drain 0 omits the flag", Spec{Drain: ptr(time.Duration(0))}, 1, nil, []string{"--drain", "TimeoutStopSec"}},
-		{"drain within the default stop timeout", Spec{Drain: ptr(time.Minute)}, 1, []string{"--drain 1m0s"}, []string{"TimeoutStopSec"}},
-		{"large drain sets TimeoutStopSec", Spec{Drain: ptr(90 * time.Second)}, 1, []string{"--drain 1m30s", "\nTimeoutStopSec=2min\n"}, nil},
+		{"a drain sets TimeoutStopSec", Spec{Drain: ptr(time.Minute)}, 1, []string{"--drain 60s", "\nTimeoutStopSec=90s\n"}, nil},
+		{"a sub-second drain", Spec{Drain: ptr(1500 * time.Millisecond)}, 1, []string{"--drain 1500ms", "\nTimeoutStopSec=31500ms\n"}, nil},
 		{"restart-sec default", Spec{}, 2, []string{"\nRestartSec=5s\n"}, nil},
 		{"restart-sec 0", Spec{RestartDelay: ptr(time.Duration(0))}, 0, []string{"\nRestartSec=0s\n"}, nil},
 		{"IPv4-mapped address unmapped (backend)", Spec{AdvertiseIP: "::ffff:10.0.0.1"}, 0, []string{" -p 10.0.0.1:%i:80 "}, []string{"ffff", "[::"}},

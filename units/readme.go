@@ -18,7 +18,8 @@ func (s Spec) readme() []byte {
 	p("- `%s`: runs `confwatch register`, keeping `%s/<ip>:<port>` in etcd under a %v lease", sk, s.KeyPrefix, s.TTL)
 	p("  while the backend is healthy; stopping it (or the backend) revokes the lease at once")
 	if *s.Drain > 0 {
-		p("  and waits %v (`--drain`) before exiting, so nginx drops the backend before it stops.", *s.Drain)
+		p("  and waits %s (`--drain`) before exiting, so nginx drops the backend before it stops", span(*s.Drain))
+		p("  (unless the shrink guard below holds the drop back).")
 	} else {
 		p("  and exits (no `--drain`: the backend stops while nginx may still send it requests).")
 	}
@@ -27,7 +28,11 @@ func (s Spec) readme() []byte {
 	if s.usesEnv() {
 		p("")
 		p("The address registered is `$%s` from `%s`; on hosts other than CoreOS, set it there", s.AdvertiseEnv, s.EnvironmentFile)
-		p("or generate with `--advertise-ip` (the backend and the sidekick refuse to start while it is empty).")
+		who := "the backend and the sidekick refuse"
+		if s.Runtime == RuntimeExec && !s.backendUsesIP() {
+			who = "the sidekick refuses"
+		}
+		p("or generate with `--advertise-ip` (%s to start while it is empty).", who)
 	}
 	p("")
 	p("Needs: nginx (`%s`), the confdir files `conf.d/%s.toml` and `templates/%s.tmpl` in `%s`", NginxUnit, s.Service, s.Service, s.ConfDir)
@@ -110,7 +115,8 @@ func (s Spec) readmeGuards(p func(string, ...any)) {
 	} else {
 		p("By default (`max_shrink` 50%%) a drop of more than half the backends")
 	}
-	p("since the last apply is held back (the last configuration stays) until it is undone.")
+	p("since the last apply is held back (the last configuration stays) until it is undone;")
+	p("the last backend leaving is not (`allow_empty`): nginx answers 503.")
 	p("Scale down in steps, apply such a drop once with `confwatch render --force --confdir %s`", s.ConfDir)
 	p("(the running agent compares with that from its next render; `systemctl reload %s.service`", s.LBName)
 	p("makes it re-render at once), or set `max_shrink` in the resource (`generate-units --max-shrink PERCENT`).")

@@ -7,13 +7,10 @@ import (
 
 func itoa(i int) string { return strconv.Itoa(i) }
 
-// defaultStopTimeout is systemd's DefaultTimeoutStopSec; stopMargin is how
-// much longer than the drain a sidekick's stop may take (revoking the
-// lease, a slow etcd) before systemd kills it.
-const (
-	defaultStopTimeout = 90 * time.Second
-	stopMargin         = 30 * time.Second
-)
+// stopMargin is how much longer than the drain a sidekick's stop may take
+// (revoking the lease, a slow etcd) before systemd kills it. The unit says
+// so itself whenever there is a drain: hosts may lower DefaultTimeoutStopSec.
+const stopMargin = 30 * time.Second
 
 // sidekick builds <Service>-discovery@.service: `confwatch register` keeps
 // <KeyPrefix>/<ip>:%i = <ip>:%i alive under an etcd lease. BindsTo= and
@@ -35,7 +32,7 @@ func (s Spec) sidekick() unitDef {
 	u.add("Service", "Type", lit("notify"))
 	s.checkEnv(&u)
 	u.exec("Service", "ExecStart", "", s.registerArgv()...)
-	if *s.Drain+stopMargin > defaultStopTimeout {
+	if *s.Drain > 0 {
 		u.add("Service", "TimeoutStopSec", lit(span(*s.Drain+stopMargin)))
 	}
 	s.common(&u, true)
@@ -55,7 +52,7 @@ func (s Spec) registerArgv() []text {
 	argv = append(argv, s.etcdFlags()...)
 	argv = append(argv, text{lit("--key")}, key, text{lit("--value")}, hp, text{lit("--ttl")}, text{lit(s.TTL.String())})
 	if *s.Drain > 0 {
-		argv = append(argv, words("--drain", s.Drain.String())...)
+		argv = append(argv, words("--drain", goSpan(*s.Drain))...)
 	}
 	switch s.HealthCheck {
 	case CheckHTTP:
@@ -74,4 +71,13 @@ func (s Spec) registerArgv() []text {
 		}
 	}
 	return argv
+}
+
+// goSpan formats d for a Go duration flag: whole seconds as "120s", else
+// milliseconds (d.String's "2m0s" is right but reads badly in a unit).
+func goSpan(d time.Duration) string {
+	if d%time.Second == 0 {
+		return strconv.FormatInt(int64(d/time.Second), 10) + "s"
+	}
+	return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 }

@@ -14,7 +14,7 @@ var ErrRefused = errors.New("refused by guard")
 
 // Policy is a resource's guard settings.
 type Policy struct {
-	AllowEmpty bool    // allow_empty: render even when a directory has no keys
+	AllowEmpty bool    // allow_empty: render even when a directory has no keys (a drop to none is then no shrink)
 	MaxShrink  float64 // max_shrink as a fraction; 1 disables the shrink guard
 }
 
@@ -47,7 +47,9 @@ func trim(d string) string {
 
 // Check compares the key counts of each directory (cur) with those of the last
 // applied render (prev, nil or shorter when unknown) and returns a *Refusal or
-// nil. dirs, prev and cur are parallel.
+// nil. dirs, prev and cur are parallel. An empty directory is refused unless
+// AllowEmpty; when allowed, a drop to empty is not held back by MaxShrink
+// (the resource said it renders none, e.g. a 503 page for no backend).
 func Check(p Policy, dirs []string, prev, cur []int) error {
 	for i, d := range dirs {
 		if cur[i] == 0 && !p.AllowEmpty {
@@ -57,8 +59,8 @@ func Check(p Policy, dirs []string, prev, cur []int) error {
 			}
 			return &Refusal{Dir: d, Before: before, After: 0}
 		}
-		if i >= len(prev) || prev[i] <= 0 || p.MaxShrink >= 1 {
-			continue
+		if i >= len(prev) || prev[i] <= 0 || p.MaxShrink >= 1 || cur[i] == 0 {
+			continue // (cur 0 here means allow_empty: an empty directory was asked for)
 		}
 		lost := float64(prev[i]-cur[i]) / float64(prev[i])
 		if lost > p.MaxShrink+1e-9 {

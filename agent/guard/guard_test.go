@@ -16,6 +16,8 @@ func TestCheck(t *testing.T) {
 		{"first render with data", Policy{MaxShrink: .5}, nil, []int{3}, ""},
 		{"empty refused", Policy{MaxShrink: .5}, nil, []int{0}, "refused: /services/apache/ empty (allow_empty = false)"},
 		{"empty allowed", Policy{AllowEmpty: true, MaxShrink: 1}, []int{4}, []int{0}, ""},
+		{"empty allowed beats the shrink guard", Policy{AllowEmpty: true, MaxShrink: .5}, []int{4}, []int{0}, ""},
+		{"allow_empty leaves other drops guarded", Policy{AllowEmpty: true, MaxShrink: .5}, []int{4}, []int{1}, "refused: /services/apache/ shrank from 4 to 1 keys (more than max_shrink = 50%)"},
 		{"shrink within limit", Policy{MaxShrink: .5}, []int{4}, []int{2}, ""},
 		{"shrink beyond limit", Policy{MaxShrink: .5}, []int{10}, []int{4}, "refused: /services/apache/ shrank from 10 to 4 keys (more than max_shrink = 50%)"},
 		{"shrink guard off", Policy{MaxShrink: 1}, []int{10}, []int{1}, ""},

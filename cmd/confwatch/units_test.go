@@ -152,10 +152,10 @@ func TestGenerateUnitsFlags(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"defaults", nil, []string{"--ttl 30s --drain 2s ", "\nRestartSec=5s\n"}, []string{"TimeoutStopSec", "--config"}},
+		{"defaults", nil, []string{"--ttl 30s --drain 2s ", "\nRestartSec=5s\n", "\nTimeoutStopSec=32s\n"}, []string{"--config"}},
 		{"restart-sec 0", []string{"--restart-sec", "0"}, []string{"\nRestartSec=0s\n"}, []string{"RestartSec=5s"}},
-		{"drain 0", []string{"--drain", "0"}, nil, []string{"--drain"}},
-		{"long drain", []string{"--drain", "2m"}, []string{"--drain 2m0s", "\nTimeoutStopSec=150s\n"}, nil},
+		{"drain 0", []string{"--drain", "0"}, nil, []string{"--drain", "TimeoutStopSec"}},
+		{"long drain", []string{"--drain", "2m"}, []string{"--drain 120s", "\nTimeoutStopSec=150s\n"}, nil},
 		{"config", []string{"--config", "/etc/confwatch/etcd.toml"},
 			[]string{"register --config /etc/confwatch/etcd.toml --key", "run --confdir /etc/confd --config /etc/confwatch/etcd.toml\n"}, nil},
 		{"IPv4-mapped advertise-ip", []string{"--advertise-ip", "::ffff:10.0.0.1"},
@@ -292,15 +292,29 @@ func TestGeneratedConfDirRenders(t *testing.T) {
 		t.Fatalf("render with backends: exit %d\n%s", code, out)
 	}
 	check("upstream web_pool {\n    server 127.0.0.1:8081;\n    server 127.0.0.1:8082;\n}", "proxy_pass http://web_pool;")
-	withBackends := read(t, dest)
 
-	srv.Delete(t, "/services/web/127.0.0.1:8081")
-	srv.Delete(t, "/services/web/127.0.0.1:8082")
-	if code, out := render(false); code != exitFailed || read(t, dest) != withBackends {
-		t.Fatalf("losing every backend at once: exit %d, want %d and dest unchanged (max_shrink)\n%s", code, exitFailed, out)
+	// More than half at once is held back (max_shrink), until --force.
+	srv.Put(t, "/services/web/127.0.0.1:8083", "127.0.0.1:8083")
+	srv.Put(t, "/services/web/127.0.0.1:8084", "127.0.0.1:8084")
+	if code, out := render(false); code != 0 {
+		t.Fatalf("render with four backends: exit %d\n%s", code, out)
+	}
+	withFour := read(t, dest)
+	for _, p := range []string{"8081", "8082", "8083"} {
+		srv.Delete(t, "/services/web/127.0.0.1:"+p)
+	}
+	if code, out := render(false); code != exitFailed || read(t, dest) != withFour {
+		t.Fatalf("losing 3 of 4 backends at once: exit %d, want %d and dest unchanged (max_shrink)\n%s", code, exitFailed, out)
 	}
 	if code, out := render(true); code != 0 {
 		t.Fatalf("render --force: exit %d\n%s", code, out)
+	}
+	check("server 127.0.0.1:8084;")
+
+	// The last one leaving is applied (allow_empty): 503, not a dead upstream.
+	srv.Delete(t, "/services/web/127.0.0.1:8084")
+	if code, out := render(false); code != 0 {
+		t.Fatalf("the last backend leaving: exit %d\n%s", code, out)
 	}
 	check("return 503;")
 }
