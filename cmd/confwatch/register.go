@@ -83,7 +83,7 @@ func registerFlags() []cli.Flag {
 		&cli.StringFlag{Name: fRegValue, Category: catRegister, Usage: "`VALUE` of the key", EnvVars: env("CONFWATCH_REGISTER_VALUE")},
 		&cli.StringFlag{Name: fRegValueJSON, Category: catRegister, Usage: "`JSON` value of the key, checked to be valid (instead of --value)", EnvVars: env("CONFWATCH_REGISTER_VALUE_JSON")},
 		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash; a whole number of seconds, at least 1s (etcd silently raises a TTL below its minimum, 2s by default)"},
-		&cli.DurationFlag{Name: fRegDrain, Category: catRegister, Usage: "on stop, keep running `DURATION` after the key is deleted, before exiting (lets load balancers drop the backend before systemd stops it; a second signal ends it)"},
+		&cli.DurationFlag{Name: fRegDrain, Category: catRegister, Usage: "on stop, keep running `DURATION` after the key is deleted, before exiting (lets load balancers drop the backend before systemd stops it; only when the key was registered; a second SIGTERM or SIGINT, e.g. Ctrl-C or systemctl kill, ends it)"},
 		&cli.StringFlag{Name: fRegHTTP, Category: catHealth, Usage: "register only while GET `URL` answers 2xx or 3xx"},
 		&cli.StringFlag{Name: fRegTCP, Category: catHealth, Usage: "register only while `HOST:PORT` accepts TCP connections"},
 		&cli.DurationFlag{Name: fRegInterval, Category: catHealth, Value: register.DefaultInterval, Usage: "`DURATION` between checks, and the bound on each"},
@@ -118,6 +118,12 @@ func registerAction(c *cli.Context) error {
 	}
 	notify := sdnotify.New()
 	opts.Log, opts.Notify = l.log, notify
+	held := false // registered when the stop came: only then is there something to drain
+	opts.OnChange = func(registered bool, _ string) {
+		if c.Context.Err() == nil {
+			held = registered
+		}
+	}
 	runErr := register.Run(c.Context, client, opts)
 	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		l.log.Warn("closing the etcd client", "err", err)
@@ -125,7 +131,11 @@ func registerAction(c *cli.Context) error {
 	if runErr != nil {
 		return cli.Exit(runErr, exitFailed)
 	}
-	drain(c.Duration(fRegDrain), cut, notify, l.log)
+	if held {
+		drain(c.Duration(fRegDrain), cut, notify, l.log)
+	} else if c.Duration(fRegDrain) > 0 {
+		l.log.Info("not registered when stopped: no drain")
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -167,4 +168,33 @@ func TestRegisterHelperProcess(t *testing.T) {
 	code := regRun(ctx, os.Args[slices.Index(os.Args, "--")+1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// TestRegisterNoDrainWhenNotRegistered: a sidekick whose backend never
+// passed its check holds no key, so a stop has nothing to drain (a drain
+// would only delay the backend's restart).
+func TestRegisterNoDrainWhenNotRegistered(t *testing.T) {
+	srv := testetcd.Start(t)
+	notes := regNotifySocket(t)
+	t.Setenv("NOTIFY_SOCKET", notes.path)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan int, 1)
+	var errb syncWriter
+	args := append(regBase(t, srv.Endpoint), "--key", "/services/web/n", "--value", "v",
+		"--check-tcp", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--interval", "50ms", "--drain", "1h")
+	go func() { done <- regRun(ctx, args, io.Discard, &errb) }()
+	regWait(t, 5*time.Second, "READY after the first check", func() bool { return notes.has("READY=1") })
+	cancel()
+	select {
+	case code := <-done:
+		if code != exitOK {
+			t.Fatalf("exit %d: %s", code, errb.String())
+		}
+	case <-time.After(time.Minute): // the drain is an hour: this only tells "no drain" from "drain"
+		t.Fatal("register drained though it never registered")
+	}
+	if notes.has("draining") {
+		t.Errorf("drain status sent: %q", notes.all())
+	}
 }

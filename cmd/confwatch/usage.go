@@ -41,7 +41,9 @@ func usageError(c *cli.Context, err error, _ bool) error {
 
 // flagErrors match the errors of Go's flag package and of urfave/cli's
 // environment-variable parsing, which are only strings: submatch 1 is the
-// flag's name, 2 the value (quoted) when there is one, 3 the reason.
+// flag's name, 2 the value (quoted) when there is one, 3 the reason. This is
+// the one place confwatch reads error text, because those libraries give
+// nothing else; it only rewords, and an unknown text passes unchanged.
 var flagErrors = []struct {
 	re   *regexp.Regexp
 	what string // the problem, before ": want ..."
