@@ -178,10 +178,10 @@ func TestLoadBalancer(t *testing.T) {
 
 	step("2_stop_a_backend_sidekick_deregisters_first", func(t *testing.T) {
 		began := time.Now()
-		stopped := make(chan struct{})
+		stopped := make(chan error, 1)
 		go func() { // returns after the sidekick's and the backend's drains
-			defer close(stopped)
-			_, _ = x.Systemctl("stop", "apache@"+p3+".service")
+			_, err := x.Systemctl("stop", "apache@"+p3+".service")
+			stopped <- err
 		}()
 		var dropped time.Time // when the rendered config lost p3
 		for dropped.IsZero() && time.Since(began) < 20*time.Second {
@@ -190,22 +190,35 @@ func TestLoadBalancer(t *testing.T) {
 			}
 			time.Sleep(10 * time.Millisecond)
 		}
-		<-stopped
+		if err := <-stopped; err != nil {
+			t.Fatalf("systemctl stop: %v", err)
+		}
 		time.Sleep(500 * time.Millisecond)
 		hits := sent(began)
 		by, failed, errs := summary(hits)
 		t.Logf("FAILED REQUESTS during `systemctl stop apache@%s`: %d of %d (%v) %q", p3, failed, len(hits), by, errs)
+		if failed > 0 {
+			t.Errorf("%d requests failed while a backend was stopped", failed)
+		}
 		report := x.read("/run/e2e-backend-" + p3 + ".stop")
 		if !strings.Contains(report, "key-present=false") || !strings.Contains(report, "err=<nil>") {
 			t.Errorf("the backend got SIGTERM while its key was still registered (sidekick not stopped first):\n%s", report)
 		}
-		if ns, ok := strings.CutPrefix(strings.SplitN(report, "\n", 2)[0], "sigterm-unix-nano="); ok {
-			n, _ := strconv.ParseInt(ns, 10, 64)
+		ns, _ := strings.CutPrefix(strings.SplitN(report, "\n", 2)[0], "sigterm-unix-nano=")
+		if n, err := strconv.ParseInt(ns, 10, 64); err != nil {
+			t.Errorf("no SIGTERM time in the backend's report: %v\n%s", err, report)
+		} else {
 			sigterm := time.Unix(0, n)
 			t.Logf("the load balancer dropped %s %v after `systemctl stop`; the backend got SIGTERM %v after it (the sidekick's --drain)",
 				p3, dropped.Sub(began).Round(time.Millisecond), sigterm.Sub(dropped).Round(time.Millisecond))
 			if dropped.IsZero() || !dropped.Before(sigterm) {
 				t.Errorf("the backend got SIGTERM (%v) before the load balancer dropped it (%v)", sigterm, dropped)
+			}
+			for _, h := range hits { // nginx itself, not only the file, had let it go
+				if h.body == p3 && h.sent.After(sigterm) {
+					t.Errorf("a request sent %v after the backend's SIGTERM reached it", h.sent.Sub(sigterm))
+					break
+				}
 			}
 		}
 		left := lastFrom(hits, p3)
