@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
@@ -117,8 +116,8 @@ func startBox(t *testing.T, watch []string, units ...sdbox.UnitFile) *box {
 		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
 			t.Errorf("the box's systemd (pid %d) survived teardown: %v", pid, err)
 		}
-		if left := mountsUnder(t, dir); len(left) > 0 {
-			t.Errorf("mounts left behind: %q", left)
+		if left, err := sdbox.MountsUnder(dir); err != nil || len(left) > 0 {
+			t.Errorf("mounts left behind: %q (%v)", left, err)
 		}
 		if _, err := os.Lstat(dir); !errors.Is(err, os.ErrNotExist) {
 			t.Errorf("%s left behind: %v", dir, err)
@@ -136,25 +135,6 @@ func startBox(t *testing.T, watch []string, units ...sdbox.UnitFile) *box {
 		}
 	})
 	return b
-}
-
-// mountsUnder lists the host's mount points at or below dir.
-func mountsUnder(t *testing.T, dir string) []string {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		t.Error(err)
-		return nil
-	}
-	defer f.Close()
-	var found []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 && (fields[4] == dir || strings.HasPrefix(fields[4], dir+"/")) {
-			found = append(found, fields[4])
-		}
-	}
-	return found
 }
 
 // run runs args in the box and returns the output; failure fails the test.

@@ -1,7 +1,6 @@
 package register
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"slices"
@@ -12,6 +11,8 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+
+	"github.com/confwatch/confwatch/internal/syncbuf"
 )
 
 // notes records what Run tells its Notifier and OnChange hook.
@@ -43,25 +44,12 @@ func (n *notes) snapshot() (ready int, status, changes []string) {
 	return n.ready, slices.Clone(n.status), slices.Clone(n.changes)
 }
 
-// syncBuffer is a bytes.Buffer safe for a logger and a reader.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
-
 // running is one Run in the background.
 type running struct {
 	cancel context.CancelFunc
 	done   chan error
 	notes  *notes
-	log    *syncBuffer
+	log    *syncbuf.Buffer
 }
 
 // start runs Run(opts) with cli until the test ends or stop is called. opts
@@ -69,7 +57,7 @@ type running struct {
 func start(t *testing.T, cli *clientv3.Client, opts Options) *running {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	r := &running{cancel: cancel, done: make(chan error, 1), notes: &notes{}, log: &syncBuffer{}}
+	r := &running{cancel: cancel, done: make(chan error, 1), notes: &notes{}, log: &syncbuf.Buffer{}}
 	opts.Notify, opts.OnChange = r.notes, r.notes.onChange
 	opts.Log = slog.New(slog.NewTextHandler(r.log, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	go func() { r.done <- Run(ctx, cli, opts) }()

@@ -137,11 +137,12 @@ func (s *Store) path(name string) string { return filepath.Join(s.Dir, name+".js
 // not finish, keeping the rest of its state.
 func (s *Store) SetUnsettled(name string, on bool) error {
 	var a Applied
-	if cur := s.Get(name); cur != nil {
+	cur := s.Get(name)
+	if cur != nil {
+		if cur.Unsettled == on {
+			return nil
+		}
 		a = *cur
-	}
-	if a.Unsettled == on && s.Get(name) != nil {
-		return nil
 	}
 	a.Unsettled = on
 	return s.Put(name, a)

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -24,23 +22,13 @@ func TestRenderForceBesideRunningAgent(t *testing.T) {
 	d := newConfd(t)
 	dest := d.classic(t, "")
 	ch := listenNotify(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var out, errb bytes.Buffer
-	go func() { done <- run(ctx, append([]string{"confwatch", "run"}, d.args(srv.Endpoint)...), &out, &errb) }()
-	defer func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			t.Error("run did not stop")
-		}
-	}()
+	agent := startAgent(d.args(srv.Endpoint)...)
+	defer func() { agent.cancel(); agent.wait(t) }()
 	expect(t, ch, "READY=1", has("READY=1"))
 	waitFile(t, dest, "server 10.0.0.d:80;")
 
 	// One transaction: deleted one by one, each step would be a small drop.
-	_, err := srv.Client.Txn(ctx).Then(clientv3.OpDelete("/services/apache/b"),
+	_, err := srv.Client.Txn(context.Background()).Then(clientv3.OpDelete("/services/apache/b"),
 		clientv3.OpDelete("/services/apache/c"), clientv3.OpDelete("/services/apache/d")).Commit()
 	must(t, err)
 	expect(t, ch, "the drop refused", has("shrank from 4 to 1"))

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"net"
 	"os"
@@ -13,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/confwatch/confwatch/internal/syncbuf"
 	"github.com/confwatch/confwatch/internal/testetcd"
 )
 
@@ -73,13 +73,13 @@ func TestRegisterProcess(t *testing.T) {
 // startRegister starts `confwatch register --key KEY --value v --ttl TTL
 // MORE...` in a child process (the test binary running
 // TestRegisterHelperProcess).
-func startRegister(t *testing.T, srv *testetcd.Server, notify, key, ttl string, more ...string) (*exec.Cmd, *syncWriter) {
+func startRegister(t *testing.T, srv *testetcd.Server, notify, key, ttl string, more ...string) (*exec.Cmd, *syncbuf.Buffer) {
 	t.Helper()
 	args := append([]string{"-test.run=^TestRegisterHelperProcess$", "--"}, regBase(t, srv.Endpoint)...)
 	args = append(append(args, "--key", key, "--value", "v", "--ttl", ttl), more...)
 	cmd := exec.Command(os.Args[0], args...)
 	cmd.Env = append(os.Environ(), "CONFWATCH_TEST_REGISTER=1", "NOTIFY_SOCKET="+notify)
-	errb := &syncWriter{}
+	errb := &syncbuf.Buffer{}
 	cmd.Stdout, cmd.Stderr = errb, errb
 	must(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
@@ -128,19 +128,6 @@ func (n *notifySocket) has(prefix string) bool {
 	}
 	return false
 }
-
-// syncWriter is a bytes.Buffer safe for concurrent use.
-type syncWriter struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncWriter) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-func (s *syncWriter) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
 
 // regWaitExit waits for cmd to exit; within is a hang guard, not a timing
 // assertion.

@@ -17,6 +17,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/internal/syncbuf"
 	"github.com/confwatch/confwatch/internal/testetcd"
 )
 
@@ -104,7 +105,7 @@ func TestRegisterCommandInProcess(t *testing.T) {
 	srv := testetcd.Start(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan int, 1)
-	var errb syncWriter
+	var errb syncbuf.Buffer
 	args := append(regBase(t, srv.Endpoint), "--key", "/services/web/a", "--value-json", `{"a":1}`, "--ttl", "5s")
 	go func() { done <- regRun(ctx, args, io.Discard, &errb) }()
 	regWait(t, 5*time.Second, "registered", func() bool { return regGet(t, srv, "/services/web/a") == `{"a":1}` })
@@ -132,7 +133,7 @@ func TestRegisterDrain(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
-	var errb syncWriter
+	var errb syncbuf.Buffer
 	args := append(regBase(t, srv.Endpoint), "--key", "/services/web/d", "--value", "v", "--drain", drain.String())
 	go func() { done <- regRun(ctx, args, io.Discard, &errb) }()
 	regWait(t, 5*time.Second, "registered", func() bool { return regGet(t, srv, "/services/web/d") == "v" })
@@ -180,7 +181,7 @@ func TestRegisterNoDrainWhenNotRegistered(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan int, 1)
-	var errb syncWriter
+	var errb syncbuf.Buffer
 	args := append(regBase(t, srv.Endpoint), "--key", "/services/web/n", "--value", "v",
 		"--check-tcp", fmt.Sprintf("127.0.0.1:%d", freePort(t)), "--interval", "50ms", "--drain", "1h")
 	go func() { done <- regRun(ctx, args, io.Discard, &errb) }()

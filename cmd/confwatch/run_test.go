@@ -68,6 +68,37 @@ func waitFile(t *testing.T, p, sub string) {
 	t.Fatalf("%s never contained %q; has %q", p, sub, read(t, p))
 }
 
+// agentRun is `confwatch run` started in-process by startAgent.
+type agentRun struct {
+	cancel context.CancelFunc // ends the run, as SIGTERM does
+	done   chan int
+	errb   bytes.Buffer // read only after wait
+}
+
+// startAgent starts `confwatch run args...` in-process.
+func startAgent(args ...string) *agentRun {
+	ctx, cancel := context.WithCancel(context.Background())
+	a := &agentRun{cancel: cancel, done: make(chan int, 1)}
+	go func() {
+		var out bytes.Buffer
+		a.done <- run(ctx, append([]string{"confwatch", "run"}, args...), &out, &a.errb)
+	}()
+	return a
+}
+
+// wait returns the run's exit status and stderr once it has ended; a run
+// still going after 30s fails the test (a hang guard).
+func (a *agentRun) wait(t *testing.T) (int, string) {
+	t.Helper()
+	select {
+	case code := <-a.done:
+		return code, a.errb.String()
+	case <-time.After(30 * time.Second):
+		t.Fatal("run did not stop")
+		return 0, ""
+	}
+}
+
 // TestRunNotifiesAndReloads runs the agent in-process under a fake systemd
 // notify socket: READY only after the first render, STATUS kept current,
 // SIGHUP with a broken template rejected as a whole, a good one taken,
@@ -78,13 +109,8 @@ func TestRunNotifiesAndReloads(t *testing.T) {
 	d := newConfd(t)
 	dest := d.classic(t, "")
 	ch := listenNotify(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var out, errb bytes.Buffer
 	listen := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	go func() {
-		done <- run(ctx, append([]string{"confwatch", "run", "--listen", listen}, d.args(srv.Endpoint)...), &out, &errb)
-	}()
+	agent := startAgent(append([]string{"--listen", listen}, d.args(srv.Endpoint)...)...)
 	expect(t, ch, "READY=1", has("READY=1"))
 	if !strings.Contains(read(t, dest), "server 10.0.0.1:80;") {
 		t.Fatal("READY=1 before the first render was in place")
@@ -117,17 +143,13 @@ func TestRunNotifiesAndReloads(t *testing.T) {
 	expect(t, ch, "READY=1", has("READY=1"))
 	waitFile(t, dest, "# v2")
 
-	cancel()
+	agent.cancel()
 	expect(t, ch, "STOPPING=1", has("STOPPING=1"))
-	select {
-	case code := <-done:
-		if code != 0 {
-			t.Fatalf("exit %d\n%s", code, errb.String())
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("run did not stop")
+	code, errb := agent.wait(t)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb)
 	}
-	if strings.Contains(errb.String(), "10.0.0.") {
+	if strings.Contains(errb, "10.0.0.") {
 		t.Error("etcd values logged at info level")
 	}
 }
@@ -137,22 +159,18 @@ func TestRunStartsWithoutEtcdAndLeavesFilesAlone(t *testing.T) {
 	dest := d.classic(t, "")
 	must(t, os.WriteFile(dest, []byte("last good\n"), 0o644))
 	ch := listenNotify(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan int, 1)
-	var out, errb bytes.Buffer
-	go func() {
-		done <- run(ctx, append([]string{"confwatch", "run"}, d.args("http://127.0.0.1:1", "--dial-timeout", "500ms")...), &out, &errb)
-	}()
+	agent := startAgent(d.args("http://127.0.0.1:1", "--dial-timeout", "500ms")...)
 	expect(t, ch, "etcd unreachable in STATUS", has("etcd unreachable since"))
 	time.Sleep(time.Second)
-	cancel()
-	if code := <-done; code != 0 {
-		t.Fatalf("exit %d\n%s", code, errb.String())
+	agent.cancel()
+	code, errb := agent.wait(t)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, errb)
 	}
 	if read(t, dest) != "last good\n" {
 		t.Fatal("dest touched while etcd was unreachable")
 	}
-	if n := strings.Count(errb.String(), "msg=\"etcd unreachable"); n != 1 {
-		t.Errorf("logged 'etcd unreachable' %d times, want once per state change:\n%s", n, errb.String())
+	if n := strings.Count(errb, "msg=\"etcd unreachable"); n != 1 {
+		t.Errorf("logged 'etcd unreachable' %d times, want once per state change:\n%s", n, errb)
 	}
 }

@@ -147,7 +147,7 @@ func TestCloseLeavesNothing(t *testing.T) {
 			t.Errorf("box process %d survived: %v", pid, err)
 		}
 	}
-	if left, err := mountsUnder(dir); err != nil || len(left) > 0 {
+	if left, err := MountsUnder(dir); err != nil || len(left) > 0 {
 		t.Errorf("mounts left: %q, %v", left, err)
 	}
 	for _, p := range []string{dir, cg} {

@@ -1,12 +1,10 @@
 package sdbox
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"os"
 	"slices"
-	"strings"
 	"syscall"
 	"time"
 )
@@ -37,29 +35,11 @@ func (b *Box) teardown() error {
 	if b.dir == "" {
 		return errors.Join(errs...)
 	}
-	if left, err := mountsUnder(b.dir); err != nil || len(left) > 0 {
+	if left, err := MountsUnder(b.dir); err != nil || len(left) > 0 {
 		return errors.Join(append(errs, fmt.Errorf("not removing %s: still mounted %q (%v)", b.dir, left, err))...)
 	}
 	if err := os.RemoveAll(b.dir); err != nil {
 		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
-}
-
-// mountsUnder lists this mount namespace's mount points at or below dir.
-func mountsUnder(dir string) ([]string, error) {
-	f, err := os.Open("/proc/self/mountinfo")
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var found []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		fields := strings.Fields(sc.Text())
-		if len(fields) > 4 && (fields[4] == dir || strings.HasPrefix(fields[4], dir+"/")) {
-			found = append(found, fields[4])
-		}
-	}
-	return found, sc.Err()
 }
