@@ -15,16 +15,22 @@ import (
 )
 
 // update is one change to one directory's tree: a full replacement (Reset)
-// after a list, or the events of one watch response.
+// after a list, or the events of one watch response in revision order.
 type update struct {
-	dir   string
-	rev   int64
-	reset bool
-	pairs []kv.Pair // reset: the whole content; else the puts
-	dels  []string
+	dir    string
+	rev    int64 // the directory is known current through rev
+	reset  bool
+	pairs  []kv.Pair // reset: the whole content
+	events []event   // not reset: puts and deletes, oldest first
 	// progress: no change, but the directory is known current through rev
 	// (a progress notification).
 	progress bool
+}
+
+// event is one put or delete of a watch response.
+type event struct {
+	key, value string
+	del        bool
 }
 
 // dirWatcher keeps one directory's watch running from rev+1, re-listing on
@@ -105,20 +111,9 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) error {
 			}
 			continue
 		}
-		u := update{dir: w.dir, rev: wr.Header.Revision}
-		for _, ev := range wr.Events {
-			k := string(ev.Kv.Key)
-			if !kv.Contains(w.dir, k) {
-				continue
-			}
-			if ev.Type == clientv3.EventTypeDelete {
-				u.dels = append(u.dels, k)
-			} else {
-				u.pairs = append(u.pairs, kv.Pair{Key: k, Value: string(ev.Kv.Value)})
-			}
-		}
-		if len(u.pairs)+len(u.dels) == 0 {
-			continue // only siblings such as /services/apache-x changed
+		u := responseUpdate(w.dir, wr.Events)
+		if len(u.events) == 0 {
+			u.progress = true // only siblings such as /services/apache-x changed
 		}
 		select {
 		case w.out <- u:
@@ -127,4 +122,39 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) error {
 		}
 	}
 	return errors.New("watch channel closed")
+}
+
+// responseUpdate turns the events of one watch response into an update of
+// dir, keeping etcd's order: a key put, deleted and put again within one
+// response (a catch-up after a reconnect) ends up put. The directory is
+// current through the newest event's revision, not the header's: a catch-up
+// response carries the server's current revision in its header while later
+// batches of older events may still follow.
+func responseUpdate(dir string, evs []*clientv3.Event) update {
+	u := update{dir: dir}
+	for _, ev := range evs {
+		u.rev = max(u.rev, ev.Kv.ModRevision)
+		k := string(ev.Kv.Key)
+		if !kv.Contains(dir, k) {
+			continue
+		}
+		e := event{key: k, del: ev.Type == clientv3.EventTypeDelete}
+		if !e.del {
+			e.value = string(ev.Kv.Value)
+		}
+		u.events = append(u.events, e)
+	}
+	return u
+}
+
+// counts reports how many of u's events are puts and deletes.
+func (u update) counts() (puts, dels int) {
+	for _, e := range u.events {
+		if e.del {
+			dels++
+		} else {
+			puts++
+		}
+	}
+	return puts, dels
 }

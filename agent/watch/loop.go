@@ -177,11 +177,12 @@ func (l *Loop) take(u update) {
 		changed = !t.Same(u.pairs)
 		t.Reset(u.pairs)
 	} else {
-		for _, p := range u.pairs {
-			changed = t.Put(p.Key, p.Value) || changed
-		}
-		for _, k := range u.dels {
-			changed = t.Delete(k) || changed
+		for _, e := range u.events {
+			if e.del {
+				changed = t.Delete(e.key) || changed
+			} else {
+				changed = t.Put(e.key, e.value) || changed
+			}
 		}
 	}
 	if u.rev > l.rev {
@@ -190,7 +191,8 @@ func (l *Loop) take(u update) {
 	first := !l.synced[u.dir]
 	l.synced[u.dir] = true
 	if l.o.Hooks.Changed != nil && !u.reset {
-		l.o.Hooks.Changed(u.dir, u.rev, len(u.pairs), len(u.dels))
+		puts, dels := u.counts()
+		l.o.Hooks.Changed(u.dir, u.rev, puts, dels)
 	}
 	if first && len(l.synced) == len(l.trees) && l.o.Hooks.Synced != nil {
 		l.o.Hooks.Synced(l.rev)

@@ -71,12 +71,7 @@ func BenchmarkTake(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				u := update{dir: "/services/apache", rev: int64(i + 1)}
-				if i%2 == 1 {
-					u.pairs = []kv.Pair{{Key: key, Value: "x"}}
-				} else {
-					u.dels = []string{key}
-				}
+				u := update{dir: "/services/apache", rev: int64(i + 1), events: []event{{key: key, value: "x", del: i%2 == 0}}}
 				l.take(u)
 			}
 		})
