@@ -14,14 +14,35 @@ import (
 // Job kinds for bus.enqueue: the Mode constants and jobStart.
 const jobStart = "start"
 
+// Job modes for bus.enqueue (systemd's --job-mode=).
+const (
+	jobModeReplace = "replace"
+	// jobModeNow runs the job at once, ignoring ordering and requirement
+	// dependencies: it never waits behind the agent's own job.
+	jobModeNow = "ignore-dependencies"
+)
+
+// Job is one job in systemd's queue.
+type Job struct {
+	Unit  string // "nginx.service"
+	Type  string // "start", "reload", "stop", ...
+	State string // "waiting" or "running"
+}
+
 // bus is the part of systemd's D-Bus API the reload logic needs; sdConn implements it over
 // go-systemd, tests with a fake. Errors are already classified (see classify).
 type bus interface {
 	// property returns a string property of the org.freedesktop.systemd1.Unit interface.
 	property(ctx context.Context, unit, name string) (string, error)
-	// enqueue queues a job of kind (a Mode or jobStart) in "replace" mode; its result
-	// arrives on ch, which must be buffered.
-	enqueue(ctx context.Context, kind, unit string, ch chan<- string) error
+	// strv returns a string-array property of the Unit interface ("After").
+	strv(ctx context.Context, unit, name string) ([]string, error)
+	// enqueue queues a job of kind (a Mode or jobStart) in job mode jobMode; its
+	// result arrives on ch, which must be buffered.
+	enqueue(ctx context.Context, kind, unit, jobMode string, ch chan<- string) error
+	// jobs lists systemd's job queue.
+	jobs(ctx context.Context) ([]Job, error)
+	// unitOf names the unit the process pid belongs to.
+	unitOf(ctx context.Context, pid int) (string, error)
 	connected() bool
 	close()
 }
@@ -44,7 +65,36 @@ func (s sdConn) property(ctx context.Context, unit, name string) (string, error)
 	return v, nil
 }
 
-func (s sdConn) enqueue(ctx context.Context, kind, unit string, ch chan<- string) error {
+func (s sdConn) strv(ctx context.Context, unit, name string) ([]string, error) {
+	p, err := s.c.GetUnitPropertyContext(ctx, unit, name)
+	if err != nil {
+		return nil, classify(err)
+	}
+	v, ok := p.Value.Value().([]string)
+	if !ok {
+		return nil, fmt.Errorf("property %s of %s is %s, not a string array", name, unit, p.Value.Signature())
+	}
+	return v, nil
+}
+
+func (s sdConn) jobs(ctx context.Context) ([]Job, error) {
+	js, err := s.c.ListJobsContext(ctx)
+	if err != nil {
+		return nil, classify(err)
+	}
+	out := make([]Job, len(js))
+	for i, j := range js {
+		out[i] = Job{Unit: j.Unit, Type: j.JobType, State: j.Status}
+	}
+	return out, nil
+}
+
+func (s sdConn) unitOf(ctx context.Context, pid int) (string, error) {
+	name, err := s.c.GetUnitNameByPID(ctx, uint32(pid))
+	return name, classify(err)
+}
+
+func (s sdConn) enqueue(ctx context.Context, kind, unit, jobMode string, ch chan<- string) error {
 	var m func(context.Context, string, string, chan<- string) (int, error)
 	switch kind {
 	case jobStart:
@@ -60,7 +110,7 @@ func (s sdConn) enqueue(ctx context.Context, kind, unit string, ch chan<- string
 	default:
 		return fmt.Errorf("%w %q", ErrBadMode, kind)
 	}
-	_, err := m(ctx, unit, "replace", ch)
+	_, err := m(ctx, unit, jobMode, ch)
 	return classify(err)
 }
 

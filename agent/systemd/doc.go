@@ -10,6 +10,10 @@
 //
 // Manager.Reload is the whole contract: check the unit exists and is active, enqueue one
 // job, wait for its result ("done" is the only success), then require ActiveState=active.
+// While the agent's own unit has a job (see self.go), the job is queued with
+// "ignore-dependencies" so that it never waits behind the agent's start, reload or stop
+// (Before=nginx.service would make that a deadlock). Manager.WaitingOnSelf finds jobs
+// that others (a reload_cmd's systemctl) queued behind the agent's own.
 // Its errors wrap the sentinels below so callers can tell "nothing was done" (ErrInactive,
 // ErrNoUnit) from "the unit did not take the change" (ErrJobFailed, ErrUnitDown), and
 // "systemd could not be asked" (ErrConnection, ErrDenied).

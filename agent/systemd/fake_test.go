@@ -12,11 +12,33 @@ type fakeBus struct {
 	load    string
 	states  []string
 	result  string
-	propErr error // returned by every property call when set
-	enqErr  error // returned by enqueue when set
-	dead    bool  // connected() reports false
-	jobs    []string
+	propErr error    // returned by every property call when set
+	enqErr  error    // returned by enqueue when set
+	dead    bool     // connected() reports false
+	kinds   []string // kinds enqueued
+	modes   []string // their job modes
+	queue   []Job    // what jobs() lists
+	after   map[string][]string
+	self    string // unitOf's answer
 	closed  bool
+}
+
+func (f *fakeBus) strv(_ context.Context, unit, _ string) ([]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.after[unit], nil
+}
+
+func (f *fakeBus) jobs(context.Context) ([]Job, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.queue, nil
+}
+
+func (f *fakeBus) unitOf(context.Context, int) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.self, nil
 }
 
 func (f *fakeBus) property(_ context.Context, _, name string) (string, error) {
@@ -35,13 +57,14 @@ func (f *fakeBus) property(_ context.Context, _, name string) (string, error) {
 	return s, nil
 }
 
-func (f *fakeBus) enqueue(_ context.Context, kind, _ string, ch chan<- string) error {
+func (f *fakeBus) enqueue(_ context.Context, kind, _, jobMode string, ch chan<- string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if f.enqErr != nil {
 		return f.enqErr
 	}
-	f.jobs = append(f.jobs, kind)
+	f.kinds = append(f.kinds, kind)
+	f.modes = append(f.modes, jobMode)
 	if f.result != "" {
 		ch <- f.result // must not block: the channel is buffered
 	}

@@ -11,9 +11,10 @@ import (
 // job is done; interval is also how often a waiting job checks the connection.
 type settle struct{ timeout, interval time.Duration }
 
-// reload is Manager.Reload's decision logic over b: check, enqueue one job, wait for its
-// result, confirm the unit is active. It returns the job kind it chose ("" if none).
-func reload(ctx context.Context, b bus, unit, mode string, startIfInactive bool, st settle) (string, error) {
+// reload is Manager.Reload's decision logic over b: check, enqueue one job (in jobMode),
+// wait for its result, confirm the unit is active. It returns the job kind it chose ("" if
+// none).
+func reload(ctx context.Context, b bus, unit, mode, jobMode string, startIfInactive bool, st settle) (string, error) {
 	load, err := b.property(ctx, unit, "LoadState")
 	if err != nil {
 		return "", fmt.Errorf("systemd: %s: load state: %w", unit, err)
@@ -36,7 +37,7 @@ func reload(ctx context.Context, b bus, unit, mode string, startIfInactive bool,
 		}
 		kind = jobStart
 	}
-	if err := runJob(ctx, b, kind, unit, st.interval); err != nil {
+	if err := runJob(ctx, b, kind, unit, jobMode, st.interval); err != nil {
 		return kind, err
 	}
 	return kind, waitActive(ctx, b, kind, unit, st)
@@ -54,9 +55,9 @@ func stopped(state string) bool {
 
 // runJob enqueues one job and waits, bounded by ctx, for its result: "done" is nil, any
 // other result ErrJobFailed. A connection that drops while waiting is ErrConnection.
-func runJob(ctx context.Context, b bus, kind, unit string, poll time.Duration) error {
+func runJob(ctx context.Context, b bus, kind, unit, jobMode string, poll time.Duration) error {
 	ch := make(chan string, 1) // buffered: go-systemd sends while holding its lock
-	if err := b.enqueue(ctx, kind, unit, ch); err != nil {
+	if err := b.enqueue(ctx, kind, unit, jobMode, ch); err != nil {
 		return fmt.Errorf("systemd: %s %s: %w", kind, unit, err)
 	}
 	tick := time.NewTicker(poll)

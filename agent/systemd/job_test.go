@@ -50,15 +50,15 @@ func TestReloadDecisions(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := tt.bus
-			_, err := reload(context.Background(), b, "nginx.service", tt.mode, tt.start, fast)
+			_, err := reload(context.Background(), b, "nginx.service", tt.mode, jobModeReplace, tt.start, fast)
 			if tt.wantErr == nil && err != nil {
 				t.Fatalf("err = %v, want nil", err)
 			}
 			if tt.wantErr != nil && (!errors.Is(err, tt.wantErr) || !strings.Contains(err.Error(), tt.wantText)) {
 				t.Fatalf("err = %v, want %v mentioning %q", err, tt.wantErr, tt.wantText)
 			}
-			if !slices.Equal(b.jobs, tt.wantJobs) {
-				t.Errorf("jobs = %q, want %q", b.jobs, tt.wantJobs)
+			if !slices.Equal(b.kinds, tt.wantJobs) {
+				t.Errorf("jobs = %q, want %q", b.kinds, tt.wantJobs)
 			}
 		})
 	}
@@ -69,14 +69,14 @@ func TestReloadWaitIsBounded(t *testing.T) {
 		b := &fakeBus{load: "loaded", states: []string{"active"}} // the job never ends
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		if _, err := reload(ctx, b, "nginx.service", ModeReload, false, fast); !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := reload(ctx, b, "nginx.service", ModeReload, jobModeReplace, false, fast); !errors.Is(err, context.DeadlineExceeded) {
 			t.Fatalf("err = %v, want DeadlineExceeded", err)
 		}
 	})
 	t.Run("connection drops", func(t *testing.T) {
 		b := &fakeBus{load: "loaded", states: []string{"active"}}
 		time.AfterFunc(20*time.Millisecond, b.setDead)
-		if _, err := reload(context.Background(), b, "nginx.service", ModeReload, false, fast); !errors.Is(err, ErrConnection) {
+		if _, err := reload(context.Background(), b, "nginx.service", ModeReload, jobModeReplace, false, fast); !errors.Is(err, ErrConnection) {
 			t.Fatalf("err = %v, want ErrConnection", err)
 		}
 	})

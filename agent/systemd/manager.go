@@ -19,8 +19,10 @@ type Manager struct {
 	timeout time.Duration
 	settle  settle
 
-	mu sync.Mutex
-	b  bus // nil until first use, and after a broken connection
+	mu        sync.Mutex
+	b         bus    // nil until first use, and after a broken connection
+	self      string // the agent's own unit, once selfKnown (see Self)
+	selfKnown bool
 }
 
 // Option configures a Manager.
@@ -69,12 +71,18 @@ func (m *Manager) Reload(ctx context.Context, unit, mode string, startIfInactive
 	if err != nil {
 		return fmt.Errorf("systemd: %s %s: %w", mode, unit, err)
 	}
+	jobMode := jobModeReplace
+	if self, err := m.Self(ctx); err == nil {
+		if jobMode, err = jobModeFor(ctx, b, self); err != nil {
+			m.log.Debug("systemd: cannot tell whether our own unit has a job", "err", err)
+		}
+	}
 	began := time.Now()
-	kind, err := reload(ctx, b, unit, mode, startIfInactive, m.settle)
+	kind, err := reload(ctx, b, unit, mode, jobMode, startIfInactive, m.settle)
 	if errors.Is(err, ErrConnection) || !b.connected() {
 		m.drop(b)
 	}
-	m.log.Debug("systemd job", "unit", unit, "mode", mode, "job", kind,
+	m.log.Debug("systemd job", "unit", unit, "mode", mode, "job", kind, "job_mode", jobMode,
 		"took", time.Since(began).Round(time.Millisecond), "err", err)
 	return err
 }

@@ -149,7 +149,7 @@ func TestReloader(t *testing.T) {
 		Reload(context.Context) error
 		String() string
 	} = r
-	if err := r.Reload(context.Background()); err != nil || len(b.jobs) != 1 || b.jobs[0] != jobStart {
-		t.Errorf("Reload: err = %v, jobs = %q, want nil, [start]", err, b.jobs)
+	if err := r.Reload(context.Background()); err != nil || len(b.kinds) != 1 || b.kinds[0] != jobStart {
+		t.Errorf("Reload: err = %v, jobs = %q, want nil, [start]", err, b.kinds)
 	}
 }

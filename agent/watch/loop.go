@@ -25,7 +25,10 @@ type Options struct {
 	HealthEvery    time.Duration // etcd reachability probe period (default 2s)
 	TickEvery      time.Duration // Hooks.Tick period at most (default and maximum HealthEvery/2)
 	Grace          time.Duration // bound on finishing an apply at shutdown (default 80s: below the unit's TimeoutStopSec=90s)
-	Hooks          Hooks
+	// Abandon, when closed during shutdown, ends the wait for running applies at
+	// once (an apply that cannot finish before the agent exits). Nil: never.
+	Abandon <-chan struct{}
+	Hooks   Hooks
 }
 
 // Hooks let the caller follow the loop (sd_notify, metrics, the demo). They
@@ -155,6 +158,10 @@ func (l *Loop) drain(stop context.CancelFunc) error {
 		case <-deadline.C:
 			stop()
 			l.o.Log.Warn("shutdown: an apply did not finish in time; abandoning it", "grace", l.o.Grace)
+			return nil
+		case <-l.o.Abandon:
+			stop()
+			l.o.Log.Warn("shutdown: abandoning the running apply; the next start redoes it")
 			return nil
 		}
 	}

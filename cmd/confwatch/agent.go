@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -63,9 +64,16 @@ func (a *agent) runOne(s *setup, hup <-chan os.Signal) (*setup, error) {
 	defer cl.Close()
 	ctx, cancel := context.WithCancel(a.c.Context)
 	defer cancel()
+	// The queue watch outlives SIGTERM: it matters most while a stop waits.
+	qctx, qcancel := context.WithCancel(context.WithoutCancel(a.c.Context))
+	abandon := make(chan struct{})
+	var qwg sync.WaitGroup
+	qwg.Go(func() { a.watchQueue(qctx, sup, sync.OnceFunc(func() { close(abandon) })) })
+	defer qwg.Wait()
+	defer qcancel()
 	loop := watch.New(watch.Options{Client: cl, Engine: s.eng, Log: s.log, Poll: a.poll,
 		RequestTimeout: s.cfg.Etcd.RequestTimeout.Duration, Hooks: sup.hooks(),
-		TickEvery: a.notify.WatchdogInterval() / 2})
+		TickEvery: a.notify.WatchdogInterval() / 2, Abandon: abandon})
 	done := make(chan error, 1)
 	go func() { done <- loop.Run(ctx) }()
 	for {

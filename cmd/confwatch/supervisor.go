@@ -24,6 +24,7 @@ type supervisor struct {
 	lastDog  time.Time
 	lastLine string
 	etcdUp   bool
+	early    bool // READY=1 was sent early (readyEarly); its note stays until ready_when holds
 }
 
 func newSupervisor(s *setup, n *sdnotify.Notifier, m *metrics.Metrics) *supervisor {
@@ -108,6 +109,10 @@ func (sv *supervisor) tickLocked() {
 }
 
 func (sv *supervisor) update() {
+	if sv.early && sv.t.Ready() {
+		sv.early = false
+		sv.t.Note("")
+	}
 	line := sv.t.Line(time.Now())
 	lines := []string{}
 	if line != sv.lastLine {
