@@ -72,7 +72,7 @@ func shippedUnit(resource string) func(*testing.T, string, string, int) ([]sdbox
 			{Name: "confwatch.service.d/e2e.conf", Content: fmt.Sprintf("[Service]\nExecStart=\nExecStart=/usr/local/bin/confwatch run --confdir %s --endpoints %s --log-level debug\n", agentConfDir, endpoint)},
 		}
 		files := map[string]string{
-			agentConfDir + "/conf.d/nginx.toml":           resource,
+			agentConfDir + "/conf.d/nginx.toml":         resource,
 			agentConfDir + "/templates/nginx.conf.tmpl": nginxConfTemplate(port),
 		}
 		return units, files
