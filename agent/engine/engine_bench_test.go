@@ -39,7 +39,8 @@ func benchSnapshot(n int) *etcd.Snapshot {
 
 // benchEngine loads the classic resource from a fresh confdir; its dest is in
 // b.TempDir() ($TMPDIR decides the file system), its reload_cmd is `true`.
-func benchEngine(b *testing.B) *engine.Engine {
+// st nil keeps state in memory.
+func benchEngine(b *testing.B, st *state.Store) *engine.Engine {
 	b.Helper()
 	dir := b.TempDir()
 	for _, d := range []string{"conf.d", "templates", "out"} {
@@ -59,7 +60,10 @@ func benchEngine(b *testing.B) *engine.Engine {
 	if err := probs.Err(); err != nil {
 		b.Fatal(err)
 	}
-	e, probs := engine.New(res, engine.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), State: &state.Store{}})
+	if st == nil {
+		st = &state.Store{}
+	}
+	e, probs := engine.New(res, engine.Options{Log: slog.New(slog.NewTextHandler(io.Discard, nil)), State: st})
 	if err := probs.Err(); err != nil {
 		b.Fatal(err)
 	}
@@ -107,7 +111,7 @@ func BenchmarkTreeReset(b *testing.B) {
 // BenchmarkPrepare is the render step of one change: view, template
 // execution and guards, from trees already in memory.
 func BenchmarkPrepare(b *testing.B) {
-	e := benchEngine(b)
+	e := benchEngine(b, nil)
 	r := e.Resources()[0]
 	for _, n := range benchSizes {
 		src := benchSnapshot(n).Trees()
@@ -127,10 +131,19 @@ func BenchmarkPrepare(b *testing.B) {
 }
 
 // BenchmarkApplyCandidates is the apply step of one change: compare with
-// dest, stage, fsync, rename, fsync the directory, record state. Two renders
-// alternate so every apply changes the file.
-func BenchmarkApplyCandidates(b *testing.B) {
-	e := benchEngine(b)
+// dest, stage, fsync, rename, fsync the directory, record state (in memory).
+// Two renders alternate so every apply changes the file.
+func BenchmarkApplyCandidates(b *testing.B) { benchApply(b, nil) }
+
+// BenchmarkApplyCandidatesStateDir is BenchmarkApplyCandidates with state
+// recorded in a state_dir, as the agent runs by default: two state writes per
+// apply (unsettled before the swap, applied after).
+func BenchmarkApplyCandidatesStateDir(b *testing.B) {
+	benchApply(b, &state.Store{Dir: b.TempDir()})
+}
+
+func benchApply(b *testing.B, st *state.Store) {
+	e := benchEngine(b, st)
 	r := e.Resources()[0]
 	g := r.Group()
 	ctx := context.Background()
