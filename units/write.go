@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // WriteFiles writes files under dir with mode 0644, creating directories
@@ -48,52 +50,24 @@ func CheckWritable(dir string, files []File, force bool) error {
 	return nil
 }
 
-func writeAtomic(p string, data []byte, replace bool) (err error) {
-	d := filepath.Dir(p)
-	if err := os.MkdirAll(d, 0o755); err != nil {
+func writeAtomic(p string, data []byte, replace bool) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", p, err)
 	}
-	tmp, err := os.CreateTemp(d, "."+filepath.Base(p)+".tmp-")
+	tmp, err := atomicfile.Temp(p, ".tmp-", data, atomicfile.Attrs{Mode: 0o644, UID: -1, GID: -1})
 	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
+		return err
 	}
-	defer func() {
-		if rerr := os.Remove(tmp.Name()); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) && err == nil {
-			err = fmt.Errorf("write %s: remove temporary file: %w", p, rerr)
+	if replace {
+		err = atomicfile.Rename(tmp, p)
+	} else {
+		err = atomicfile.Link(tmp, p)
+	}
+	if err != nil {
+		if rerr := os.Remove(tmp); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			err = errors.Join(err, fmt.Errorf("write %s: remove temporary file: %w", p, rerr))
 		}
-	}()
-	_, err = tmp.Write(data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil && replace {
-		err = os.Rename(tmp.Name(), p)
-	} else if err == nil {
-		err = os.Link(tmp.Name(), p)
-	}
-	if err != nil {
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	return syncDir(d)
-}
-
-func syncDir(d string) error {
-	f, err := os.Open(d)
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", d, err)
-	}
-	err = f.Sync()
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("sync %s: %w", d, err)
+		return err
 	}
 	return nil
 }

@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"time"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // Item is one resource's rendered candidate.
@@ -107,12 +109,11 @@ type Applier struct {
 }
 
 type pending struct {
-	item     Item
-	old      current
-	mode     fs.FileMode
-	uid, gid int
-	staged   string
-	swapped  bool
+	item    Item
+	old     atomicfile.Current
+	want    atomicfile.Attrs // mode and owner resolved from item and old
+	staged  string
+	swapped bool
 }
 
 // Apply runs the transaction for g. Context cancellation is honoured between
@@ -210,27 +211,28 @@ func markUnsettled(o Outcome, todo []*pending, why error) Outcome {
 
 // prepare compares the candidate with the destination.
 func (a *Applier) prepare(it Item) (*pending, bool, error) {
-	old, err := readCurrent(it.Dest)
+	old, err := atomicfile.Read(it.Dest)
 	if err != nil {
 		return nil, false, err
 	}
-	p := &pending{item: it, old: old, mode: it.Mode, uid: it.UID, gid: it.GID}
-	if p.mode == 0 {
-		p.mode = 0o644
-		if old.exists {
-			p.mode = old.mode
+	p := &pending{item: it, old: old, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
+	w := &p.want
+	if w.Mode == 0 {
+		w.Mode = 0o644
+		if old.Exists {
+			w.Mode = old.Mode
 		}
 	}
 	// Unset owner: keep dest's when we may give files away (root), else
 	// the file becomes ours, as confd does.
 	root := os.Geteuid() == 0
-	if p.uid < 0 {
-		p.uid = pick(old.exists && root, old.uid, os.Geteuid())
+	if w.UID < 0 {
+		w.UID = pick(old.Exists && root, old.UID, os.Geteuid())
 	}
-	if p.gid < 0 {
-		p.gid = pick(old.exists && root, old.gid, os.Getegid())
+	if w.GID < 0 {
+		w.GID = pick(old.Exists && root, old.GID, os.Getegid())
 	}
-	return p, it.Unsettled || !old.same(it.Data, p.mode, p.uid, p.gid), nil
+	return p, it.Unsettled || !old.Same(it.Data, p.want), nil
 }
 
 func pick(useOld bool, old, def int) int {

@@ -19,7 +19,7 @@ func (e *stageErr) Unwrap() error { return e.err }
 
 func (a *Applier) stageAndCheck(ctx context.Context, todo []*pending) error {
 	for _, p := range todo {
-		staged, err := writeStage(p.item.Dest, p.item.Data, p.mode, p.uid, p.gid)
+		staged, err := writeStage(p.item.Dest, p.item.Data, p.want)
 		if err != nil {
 			return &stageErr{StageStage, err}
 		}
@@ -76,7 +76,7 @@ func (a *Applier) swapAll(todo []*pending) error {
 		// in-place write after O_TRUNC, a rename whose directory sync
 		// failed): rollback must restore it.
 		p.swapped = true
-		inPlace, err := swap(p.staged, p.item.Dest, p.item.Data, p.mode, p.uid, p.gid)
+		inPlace, err := swap(p.staged, p.item.Dest, p.item.Data, p.want)
 		if err != nil {
 			return &stageErr{StageSwap, err}
 		}

@@ -1,8 +1,8 @@
 // Package state keeps, per template resource, what the last applied render
 // was made from (revision, key counts per directory), so guards compare with
 // it across restarts and plan can say what changed since. One small JSON file
-// per resource, written atomically; an unwritable directory degrades to
-// memory only.
+// per resource, written atomically and durably (internal/atomicfile); an
+// unwritable directory degrades to memory only.
 package state
 
 import (
@@ -14,6 +14,8 @@ import (
 	"path/filepath"
 	"sync"
 	"time"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // Applied is what one resource was last applied from.
@@ -83,8 +85,9 @@ func (s *Store) Get(name string) *Applied {
 	return &fa
 }
 
-// Put records a as the last applied state of name; the error says only that
-// it could not be made durable (memory is updated all the same).
+// Put records a as the last applied state of name, durably (file and
+// directory fsynced) when Dir is set; the error says only that it could not
+// be made durable (memory is updated all the same).
 func (s *Store) Put(name string, a Applied) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -99,12 +102,7 @@ func (s *Store) Put(name string, a Applied) error {
 	if err := os.MkdirAll(s.Dir, 0o755); err != nil {
 		return fmt.Errorf("state dir: %w", err)
 	}
-	tmp := s.path(name) + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return fmt.Errorf("state: %w", err)
-	}
-	if err := os.Rename(tmp, s.path(name)); err != nil {
-		_ = os.Remove(tmp)
+	if err := atomicfile.Write(s.path(name), b, atomicfile.Attrs{Mode: 0o644, UID: -1, GID: -1}); err != nil {
 		return fmt.Errorf("state: %w", err)
 	}
 	st, _ := s.stamp(name)
