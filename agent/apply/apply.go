@@ -85,8 +85,7 @@ type Outcome struct {
 	Results    []Result
 	Reloaded   bool
 	RolledBack bool
-	Check      time.Duration
-	Swap       time.Duration
+	Check      time.Duration // staging and checking before the swap
 	ReloadTime time.Duration
 }
 
@@ -146,11 +145,9 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return mark(out, todo, err)
 	}
 	out.Check = time.Since(t0)
-	t1 := time.Now()
 	if err := a.swapAll(todo); err != nil {
 		return a.undo(out, todo, err)
 	}
-	out.Swap = time.Since(t1)
 	if err := a.checkInPlace(ctx, todo); err != nil {
 		return a.undo(out, todo, err)
 	}

@@ -3,7 +3,6 @@ package engine
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -195,11 +194,6 @@ func (e *Engine) log(st Status) {
 	case StateRefused:
 		l.Warn("refused by guard: keeping the last good file", "reason", st.Err)
 	case StateFailed:
-		var r *guard.Refusal
-		if errors.As(st.Err, &r) {
-			l.Warn("refused", "err", st.Err)
-			return
-		}
 		l.Error("failed", "err", st.Err, "rolled_back", st.RolledBack)
 	}
 }

@@ -2,7 +2,6 @@ package watch
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -345,10 +344,6 @@ func (l *Loop) poll(ctx context.Context, dirs []string) {
 			}
 		}
 	}
-}
-
-func (r result) String() string {
-	return fmt.Sprintf("%s: %d resources in %s", r.group, len(r.sts), r.took)
 }
 
 func (l *Loop) logEtcd(ev healthEvent) {
