@@ -52,16 +52,23 @@ func (t *Trees) Tree(dir string) *kv.Tree {
 // Trees converts the snapshot for rendering.
 func (s *Snapshot) Trees() *Trees {
 	out := &Trees{Rev: s.Revision, Trees: make(map[string]*kv.Tree, len(s.Dirs))}
-	for d, es := range s.Dirs {
-		pairs := make([]kv.Pair, len(es))
-		for i, e := range es {
-			pairs[i] = kv.Pair{Key: e.Key, Value: e.Value}
-		}
+	for d := range s.Dirs {
 		t := kv.NewTree()
-		t.Reset(pairs)
+		t.Reset(s.Pairs(d))
 		out.Trees[d] = t
 	}
 	return out
+}
+
+// Pairs returns the keys and values of directory dir, in key order (none
+// when dir was not read).
+func (s *Snapshot) Pairs(dir string) []kv.Pair {
+	es := s.Dirs[dir]
+	pairs := make([]kv.Pair, len(es))
+	for i, e := range es {
+		pairs[i] = kv.Pair{Key: e.Key, Value: e.Value}
+	}
+	return pairs
 }
 
 // Read reads every directory in one transaction, so all come from one

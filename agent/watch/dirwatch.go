@@ -81,12 +81,8 @@ func (w *dirWatcher) list(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	pairs := make([]kv.Pair, 0, len(snap.Dirs[w.dir]))
-	for _, e := range snap.Dirs[w.dir] {
-		pairs = append(pairs, kv.Pair{Key: e.Key, Value: e.Value})
-	}
 	select {
-	case w.out <- update{dir: w.dir, rev: snap.Revision, reset: true, pairs: pairs}:
+	case w.out <- update{dir: w.dir, rev: snap.Revision, reset: true, pairs: snap.Pairs(w.dir)}:
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}

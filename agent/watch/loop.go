@@ -311,12 +311,8 @@ func (l *Loop) feed(ctx context.Context) {
 		}
 	}
 	for _, d := range dirs {
-		pairs := make([]kv.Pair, 0, len(snap.Dirs[d]))
-		for _, e := range snap.Dirs[d] {
-			pairs = append(pairs, kv.Pair{Key: e.Key, Value: e.Value})
-		}
 		select {
-		case l.ups <- update{dir: d, rev: snap.Revision, reset: true, pairs: pairs}:
+		case l.ups <- update{dir: d, rev: snap.Revision, reset: true, pairs: snap.Pairs(d)}:
 		case <-ctx.Done():
 			return
 		}
