@@ -12,6 +12,7 @@ import (
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/diag"
+	"github.com/confwatch/confwatch/agent/systemd"
 )
 
 // forkKeys are keys of the maintained confd fork that confwatch accepts but
@@ -144,8 +145,8 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	if s.ReloadUnit != "" && s.ReloadCmd != "" {
 		at("reload_unit", "set reload_unit or reload_cmd, not both")
 	}
-	if !validMode(s.ReloadMode) {
-		at("reload_mode", fmt.Sprintf("reload_mode = %q: want reload, restart, reload-or-restart or try-reload-or-restart", s.ReloadMode))
+	if s.ReloadMode != "" && !systemd.ValidMode(s.ReloadMode) {
+		at("reload_mode", fmt.Sprintf("reload_mode = %q: want %s", s.ReloadMode, orList(systemd.Modes())))
 	}
 	if s.CheckTimeout.Duration == 0 {
 		r.CheckTimeout.Duration = DefaultCheckTimeout
@@ -154,7 +155,7 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 		r.ReloadTimeout.Duration = DefaultReloadTimeout
 	}
 	if r.ReloadMode == "" {
-		r.ReloadMode = "reload"
+		r.ReloadMode = systemd.ModeReload
 	}
 	if !bytesHasTemplate(data) {
 		return nil, probs
@@ -173,12 +174,12 @@ func hasUnknownOnly(l diag.List) bool {
 	return true
 }
 
-func validMode(m string) bool {
-	switch m {
-	case "", "reload", "restart", "reload-or-restart", "try-reload-or-restart":
-		return true
+// orList joins words as "a, b or c".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
 	}
-	return false
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
 var templateHeader = regexp.MustCompile(`(?m)^\s*\[\s*template\s*\]\s*(#.*)?$`)

@@ -87,6 +87,9 @@ func TestResourceChecks(t *testing.T) {
 		{"header with a comment", "a.toml|[template] # upstreams\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n", ""},
 		{"unknown command variable", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\ncheck_cmd = \"test -s {{.source}}\"\n", "only {{.src}} and {{.dest}}"},
 		{"broken command template", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nreload_cmd = \"echo {{ .dest\"\n", "a.toml:5:1: command"},
+		{"reload mode", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nreload_unit = \"x.service\"\nreload_mode = \"try-reload-or-restart\"\n", ""},
+		{"unknown reload mode", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nreload_unit = \"x.service\"\nreload_mode = \"start\"\n",
+			`reload_mode = "start": want reload, restart, reload-or-restart or try-reload-or-restart`},
 		{"duplicate dest", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n\n--\nb.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/b\"]\n", "dest /tmp/a is also written by"},
 	}
 	for _, tt := range tests {

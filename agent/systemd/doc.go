@@ -19,7 +19,10 @@
 // "systemd could not be asked" (ErrConnection, ErrDenied).
 package systemd
 
-import "errors"
+import (
+	"errors"
+	"slices"
+)
 
 // Sentinels wrapped by Manager.Reload's errors.
 var (
@@ -50,11 +53,12 @@ const (
 	ModeTryReloadOrRestart = "try-reload-or-restart" // ReloadOrTryRestartUnit
 )
 
-// ValidMode reports whether mode is one of the Mode constants.
-func ValidMode(mode string) bool {
-	switch mode {
-	case ModeReload, ModeRestart, ModeReloadOrRestart, ModeTryReloadOrRestart:
-		return true
-	}
-	return false
+// Modes returns the Mode constants, in the order documentation lists them:
+// the one list of valid reload modes (reload_mode in a resource is checked
+// against it).
+func Modes() []string {
+	return []string{ModeReload, ModeRestart, ModeReloadOrRestart, ModeTryReloadOrRestart}
 }
+
+// ValidMode reports whether mode is one of the Mode constants.
+func ValidMode(mode string) bool { return slices.Contains(Modes(), mode) }
