@@ -79,3 +79,29 @@ func CleanEnv(env []string) []string {
 	}
 	return out
 }
+
+// CmdReloader is a reload_cmd as a Reloader: Cmd expanded with {{.src}} and
+// {{.dest}} both Dest, run by Run with Timeout. Its error wraps Run's and
+// carries the command's output.
+type CmdReloader struct {
+	Cmd     string
+	Dest    string
+	Timeout time.Duration
+	Run     Runner
+}
+
+// Reload runs the command.
+func (c *CmdReloader) Reload(ctx context.Context) error {
+	cmd, err := Expand(c.Cmd, c.Dest, c.Dest)
+	if err != nil {
+		return err
+	}
+	out, err := c.Run.Run(ctx, cmd, c.Timeout)
+	if err != nil {
+		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// String describes the action, e.g. `reload_cmd "systemctl reload nginx"`.
+func (c *CmdReloader) String() string { return fmt.Sprintf("reload_cmd %q", c.Cmd) }

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -20,32 +19,9 @@ func CommandReloaders(run apply.Runner) ReloaderFunc {
 		if r.ReloadCmd == "" {
 			return nil
 		}
-		return &CmdReloader{Cmd: r.ReloadCmd, Dest: r.Dest, Res: r, Run: run}
+		return &apply.CmdReloader{Cmd: r.ReloadCmd, Dest: r.Dest, Timeout: r.ReloadTimeout.Duration, Run: run}
 	}
 }
-
-// CmdReloader runs a reload_cmd ({{.src}} and {{.dest}} are the destination).
-type CmdReloader struct {
-	Cmd  string
-	Dest string
-	Res  *resource.Resource
-	Run  apply.Runner
-}
-
-// Reload implements apply.Reloader.
-func (c *CmdReloader) Reload(ctx context.Context) error {
-	cmd, err := apply.Expand(c.Cmd, c.Dest, c.Dest)
-	if err != nil {
-		return err
-	}
-	out, err := c.Run.Run(ctx, cmd, c.Res.ReloadTimeout.Duration)
-	if err != nil {
-		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))
-	}
-	return nil
-}
-
-func (c *CmdReloader) String() string { return fmt.Sprintf("reload_cmd %q", c.Cmd) }
 
 func templateProblem(r *resource.Resource, err error) diag.Problem {
 	var re *render.Error
