@@ -3,6 +3,7 @@ package watch
 import (
 	"time"
 
+	"github.com/confwatch/confwatch/agent/backoff"
 	"github.com/confwatch/confwatch/agent/engine"
 )
 
@@ -11,7 +12,8 @@ import (
 //   - changes during a running apply are merged and start when it ends;
 //   - min_reload_interval spaces applies, merging what arrives between them;
 //   - wait = "min:max" waits for min of quiet, at most max after the first change;
-//   - a failed apply is retried with backoff until it succeeds or the data changes.
+//   - a failed apply is retried with backoff (1s doubling to 1m, no jitter)
+//     until it succeeds or the data changes.
 //
 // The final state is never dropped: a dirty group always has a due time.
 type scheduler struct {
@@ -166,7 +168,7 @@ func (s *scheduler) finished(g string, sts []engine.Status, now time.Time) {
 		return
 	}
 	st.failures++
-	d := min(time.Second<<min(st.failures-1, 6), time.Minute)
+	d := backoff.Backoff{Min: time.Second, Max: time.Minute}.Step(st.failures - 1)
 	if st.dirty {
 		return // new data arrived meanwhile: apply it, no need to wait
 	}
