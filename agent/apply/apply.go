@@ -37,7 +37,8 @@ type Item struct {
 // service reads them when it starts) and nothing is rolled back.
 var ErrNotRunning = errors.New("service not running, not reloaded")
 
-// Reloader is one group's reload action (a reload_cmd, or a systemd unit).
+// Reloader is one group's reload action: CmdReloader for a reload_cmd,
+// systemd.Reloader for a reload_unit.
 type Reloader interface {
 	Reload(ctx context.Context) error
 	String() string

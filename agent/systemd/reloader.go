@@ -8,8 +8,8 @@ import (
 	"github.com/confwatch/confwatch/agent/apply"
 )
 
-// Reloader is one resource's reload action: Mode ("" is ModeReload) applied to Unit through
-// M. It satisfies interface{ Reload(context.Context) error; String() string }.
+// Reloader is one resource's reload action, an apply.Reloader: Mode ("" is ModeReload)
+// applied to Unit through M.
 type Reloader struct {
 	M               *Manager
 	Unit, Mode      string
