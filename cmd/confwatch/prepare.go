@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -20,8 +19,7 @@ import (
 // with parsed templates, and an engine.
 type setup struct {
 	*loaded
-	eng      *engine.Engine
-	reloaded bool // built by a configuration reload (SIGHUP)
+	eng *engine.Engine
 }
 
 // prepare loads configuration, resources and templates; any error in them is
@@ -92,36 +90,12 @@ func (s *setup) snapshot(ctx context.Context, c *clientv3.Client) (*etcd.Snapsho
 
 func cli2exit(err error, code int) error { return cli.Exit(err, code) }
 
-// connectLazy builds a client for the agent, which starts even when etcd is
-// down: when building the client needs etcd (password authentication), it
-// retries with backoff until ctx ends, calling wait between tries so the
-// caller can report and keep its watchdog fed. Other errors (bad TLS files,
-// wrong credentials) end the agent.
-func (s *setup) connectLazy(ctx context.Context, wait func(err error)) (*clientv3.Client, error) {
-	return connectRetrying(ctx, s.cfg.Etcd, wait)
-}
-
-// connectRetrying builds a client, retrying while etcd is unreachable (see
-// connectLazy); it returns nil, nil when ctx ends first.
+// connectRetrying is etcd.Connect for a command: a failure that retrying
+// cannot cure is a usage error.
 func connectRetrying(ctx context.Context, cfg config.Etcd, wait func(err error)) (*clientv3.Client, error) {
-	delay := 250 * time.Millisecond
-	for {
-		c, err := etcd.New(cfg)
-		if err == nil {
-			return c, nil
-		}
-		if !errors.Is(err, etcd.ErrUnreachable) {
-			return nil, cli2exit(err, exitUsage)
-		}
-		wait(err)
-		for end := time.Now().Add(delay); time.Now().Before(end); {
-			select {
-			case <-ctx.Done():
-				return nil, nil
-			case <-time.After(time.Second):
-				wait(err)
-			}
-		}
-		delay = min(2*delay, 10*time.Second)
+	c, err := etcd.Connect(ctx, cfg, wait)
+	if err != nil {
+		return nil, cli2exit(err, exitUsage)
 	}
+	return c, nil
 }

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"sync"
@@ -16,7 +16,7 @@ import (
 // EXTEND_TIMEOUT_USEC= while a reachable etcd is still being synced.
 type supervisor struct {
 	mu       sync.Mutex // hooks run on the loop goroutine, rejected on the signal one
-	s        *setup
+	s        *Setup
 	n        *sdnotify.Notifier
 	m        *metrics.Metrics // nil without --listen
 	t        *status.Tracker
@@ -27,15 +27,17 @@ type supervisor struct {
 	early    bool // READY=1 was sent early (readyEarly); its note stays until ready_when holds
 }
 
-func newSupervisor(s *setup, n *sdnotify.Notifier, m *metrics.Metrics) *supervisor {
+// newSupervisor reports the loop over s; reloaded says s came from a
+// configuration reload.
+func newSupervisor(s *Setup, n *sdnotify.Notifier, m *metrics.Metrics, reloaded bool) *supervisor {
 	var names []string
-	for _, r := range s.eng.Resources() {
+	for _, r := range s.Engine.Resources() {
 		names = append(names, r.Name)
 	}
-	sv := &supervisor{s: s, n: n, m: m, t: status.New(s.cfg.ReadyWhen, names)}
+	sv := &supervisor{s: s, n: n, m: m, t: status.New(s.ReadyWhen, names)}
 	// After a configuration reload the files are already good: ready at once.
-	sv.ready = s.reloaded
-	if s.reloaded {
+	sv.ready = reloaded
+	if reloaded {
 		sv.send(sdnotify.LineReady)
 	}
 	return sv
@@ -122,7 +124,7 @@ func (sv *supervisor) update() {
 	if !sv.ready && sv.t.Ready() {
 		sv.ready = true
 		lines = append(lines, sdnotify.LineReady)
-		sv.s.log.Info("ready", "status", line)
+		sv.s.Log.Info("ready", "status", line)
 	}
 	sv.send(lines...)
 }
@@ -133,7 +135,7 @@ func (sv *supervisor) waiting(err error) {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	if sv.etcdUp || !sv.t.EtcdKnown() {
-		sv.s.log.Warn("etcd unreachable: keeping the last good files", "endpoints", sv.s.cfg.Etcd.Endpoints, "err", err)
+		sv.s.Log.Warn("etcd unreachable: keeping the last good files", "endpoints", sv.s.Etcd.Endpoints, "err", err)
 		sv.etcdUp = false
 		sv.t.Etcd(false, time.Now(), err)
 	}
@@ -154,7 +156,7 @@ func (sv *supervisor) send(lines ...string) {
 		return
 	}
 	if err := sv.n.Send(lines...); err != nil {
-		sv.s.log.Warn("sd_notify failed", "err", err)
+		sv.s.Log.Warn("sd_notify failed", "err", err)
 	}
 }
 
