@@ -161,7 +161,11 @@ func TestRunStartsWithoutEtcdAndLeavesFilesAlone(t *testing.T) {
 	ch := listenNotify(t)
 	agent := startAgent(d.args("http://127.0.0.1:1", "--dial-timeout", "500ms")...)
 	expect(t, ch, "etcd unreachable in STATUS", has("etcd unreachable since"))
-	time.Sleep(time.Second)
+	// A later STATUS, still unreachable, proves the agent went on waiting
+	// (and retrying) past the first failure.
+	expect(t, ch, "a STATUS still unreachable a second later", func(m string) bool {
+		return strings.Contains(m, "etcd unreachable since") && !strings.Contains(m, "(0s ago)")
+	})
 	agent.cancel()
 	code, errb := agent.wait(t)
 	if code != 0 {
