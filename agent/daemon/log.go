@@ -14,7 +14,7 @@ func logHooks(s *Setup) watch.Hooks {
 		Changed: func(dir string, rev int64, puts, dels int) {
 			s.Log.Debug("change", "dir", dir, "revision", rev, "puts", puts, "deletes", dels)
 		},
-		Applied: func(group string, sts []engine.Status, took time.Duration) {
+		Applied: func(group string, sts []engine.Result, took time.Duration) {
 			s.Log.Debug("transaction done", "group", group, "took", took)
 		},
 	}

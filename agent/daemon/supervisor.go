@@ -60,7 +60,7 @@ func (sv *supervisor) hooks() watch.Hooks {
 			sv.t.Synced()
 			sv.update()
 		},
-		Applied: func(g string, sts []engine.Status, took time.Duration) {
+		Applied: func(g string, sts []engine.Result, took time.Duration) {
 			base.Applied(g, sts, took)
 			if sv.m != nil {
 				sv.m.Applied(g, sts, took)

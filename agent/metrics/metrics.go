@@ -61,11 +61,11 @@ func New(staleAfter time.Duration) *Metrics {
 }
 
 // Applied records one transaction.
-func (m *Metrics) Applied(group string, sts []engine.Status, took time.Duration) {
+func (m *Metrics) Applied(group string, sts []engine.Result, took time.Duration) {
 	m.applyTime.WithLabelValues(group).Observe(took.Seconds())
 	reloaded, rolled := false, false
 	for _, s := range sts {
-		m.results.WithLabelValues(s.Name, string(s.State)).Inc()
+		m.results.WithLabelValues(s.Name, string(s.Outcome)).Inc()
 		if s.OK() {
 			m.lastApply.WithLabelValues(s.Name).SetToCurrentTime()
 			if float64(s.Revision) > 0 {

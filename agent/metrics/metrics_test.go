@@ -12,7 +12,7 @@ import (
 
 func TestHandler(t *testing.T) {
 	m := New(time.Minute)
-	m.Applied("unit:nginx.service", []engine.Status{{Name: "nginx", State: engine.StateOK, Revision: 42, Reloaded: true}}, 3*time.Millisecond)
+	m.Applied("unit:nginx.service", []engine.Result{{Name: "nginx", Outcome: engine.OutcomeApplied, Revision: 42, Reloaded: true}}, 3*time.Millisecond)
 	m.Etcd(true)
 	srv := httptest.NewServer(m.Handler())
 	defer srv.Close()

@@ -22,7 +22,7 @@ const (
 // Tracker accumulates state. The zero value is not usable; use New.
 type Tracker struct {
 	readyWhen   string
-	res         map[string]engine.Status
+	res         map[string]engine.Result
 	order       []string
 	etcdUp      bool
 	etcdKnown   bool
@@ -36,18 +36,18 @@ type Tracker struct {
 
 // New tracks the named resources under the ready_when policy.
 func New(readyWhen string, names []string) *Tracker {
-	t := &Tracker{readyWhen: readyWhen, res: map[string]engine.Status{}}
+	t := &Tracker{readyWhen: readyWhen, res: map[string]engine.Result{}}
 	t.order = append(t.order, names...)
 	return t
 }
 
 // Resource records the latest status of one resource.
-func (t *Tracker) Resource(s engine.Status) {
+func (t *Tracker) Resource(s engine.Result) {
 	t.res[s.Name] = s
 	if s.Revision > t.revision && s.OK() {
 		t.revision = s.Revision
 	}
-	if s.State == engine.StateOK {
+	if s.Outcome == engine.OutcomeApplied {
 		t.lastApplied = time.Now()
 	}
 }
@@ -75,7 +75,7 @@ func (t *Tracker) Settling() bool {
 		return true
 	}
 	for _, n := range t.order {
-		if s, ok := t.res[n]; !ok || s.State == engine.StatePending {
+		if s, ok := t.res[n]; !ok || s.Outcome == engine.OutcomePending {
 			return true
 		}
 	}
@@ -92,7 +92,7 @@ func (t *Tracker) Ready() bool {
 		if s.OK() {
 			continue
 		}
-		kept := s.DestExists && (s.State == engine.StateRefused || s.State == engine.StateFailed)
+		kept := s.DestExists && (s.Outcome == engine.OutcomeRefused || s.Outcome == engine.OutcomeFailed)
 		if t.readyWhen == ReadyDestPresent && kept {
 			continue
 		}
@@ -127,11 +127,11 @@ func (t *Tracker) resources() string {
 	for _, n := range t.order {
 		s, ok := t.res[n]
 		switch {
-		case !ok || s.State == engine.StatePending:
+		case !ok || s.Outcome == engine.OutcomePending:
 			counts["pending"]++
 		case s.OK():
 			counts["ok"]++
-		case s.State == engine.StateRefused:
+		case s.Outcome == engine.OutcomeRefused:
 			counts["refused"]++
 			problems = append(problems, fmt.Sprintf("%s: %v", n, s.Err))
 		default:
