@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -48,6 +49,7 @@ type daemon struct {
 	ctx  context.Context // ends on SIGTERM: finish the running apply and return
 	opts Options
 	m    *metrics.Metrics // nil without a listen address
+	cur  atomic.Pointer[supervisor]
 }
 
 // Run runs the agent over s until ctx ends (nil) or a loop fails. Every
@@ -65,7 +67,7 @@ func Run(ctx context.Context, s *Setup, opts Options) error {
 	defer wg.Wait()
 	defer cancel()
 	if s.Listen != "" {
-		d.m = metrics.New(10 * time.Second)
+		d.m = metrics.New(10*time.Second, d.report)
 		wg.Go(func() {
 			if err := d.m.Serve(bg, s.Listen, s.Log); err != nil {
 				s.Log.Error("metrics endpoint stopped", "err", err)
@@ -78,8 +80,8 @@ func Run(ctx context.Context, s *Setup, opts Options) error {
 			_ = opts.Notify.Send(sdnotify.LineStopping, sdnotify.StatusLine("stopping: finishing any running apply"))
 		}
 	})
-	for reloaded := false; ; reloaded = true {
-		next, err := d.runOne(s, reloaded, hup)
+	for {
+		next, err := d.runOne(s, hup)
 		if err != nil || next == nil {
 			return err
 		}
@@ -87,11 +89,19 @@ func Run(ctx context.Context, s *Setup, opts Options) error {
 	}
 }
 
+// report is what /metrics and /healthz show: the current loop's record.
+func (d *daemon) report() metrics.Report {
+	if sv := d.cur.Load(); sv != nil {
+		return sv.report()
+	}
+	return metrics.Report{}
+}
+
 // runOne runs a loop over s until the context ends (nil, nil) or a SIGHUP
-// brings a configuration that loads (next). reloaded says s came from a
-// configuration reload.
-func (d *daemon) runOne(s *Setup, reloaded bool, hup <-chan os.Signal) (*Setup, error) {
-	sup := newSupervisor(s, d.opts.Notify, d.m, reloaded)
+// brings a configuration that loads (next).
+func (d *daemon) runOne(s *Setup, hup <-chan os.Signal) (*Setup, error) {
+	sup := newSupervisor(s, d.opts.Notify, d.m, d.cur.Load())
+	d.cur.Store(sup)
 	cl, err := etcd.Connect(d.ctx, s.Etcd, sup.waiting)
 	if err != nil || cl == nil {
 		return nil, err

@@ -22,22 +22,29 @@ type supervisor struct {
 	t        *status.Tracker
 	ready    bool
 	lastDog  time.Time
+	lastTick time.Time
 	lastLine string
 	etcdUp   bool
 	early    bool // READY=1 was sent early (readyEarly); its note stays until ready_when holds
 }
 
-// newSupervisor reports the loop over s; reloaded says s came from a
-// configuration reload.
-func newSupervisor(s *Setup, n *sdnotify.Notifier, m *metrics.Metrics, reloaded bool) *supervisor {
+// newSupervisor reports the loop over s; prev is the supervisor of the loop
+// a configuration reload replaced (nil at start), whose record it carries on.
+func newSupervisor(s *Setup, n *sdnotify.Notifier, m *metrics.Metrics, prev *supervisor) *supervisor {
 	var names []string
 	for _, r := range s.Engine.Resources() {
 		names = append(names, r.Name)
 	}
 	sv := &supervisor{s: s, n: n, m: m, t: status.New(s.ReadyWhen, names)}
+	if prev != nil {
+		prev.mu.Lock()
+		sv.t.Carry(prev.t)
+		sv.etcdUp, sv.lastTick = prev.etcdUp, prev.lastTick
+		prev.mu.Unlock()
+	}
 	// After a configuration reload the files are already good: ready at once.
-	sv.ready = reloaded
-	if reloaded {
+	sv.ready = prev != nil
+	if sv.ready {
 		sv.send(sdnotify.LineReady)
 	}
 	return sv
@@ -76,9 +83,6 @@ func (sv *supervisor) hooks() watch.Hooks {
 			sv.mu.Lock()
 			defer sv.mu.Unlock()
 			sv.etcdUp = up
-			if sv.m != nil {
-				sv.m.Etcd(up)
-			}
 			sv.t.Etcd(up, since, err)
 			sv.update()
 		},
@@ -105,9 +109,15 @@ func (sv *supervisor) tickLocked() {
 		_ = sv.n.ExtendTimeout(10 * time.Second)
 	}
 	sv.update()
-	if sv.m != nil {
-		sv.m.Tick(sv.ready, sv.lastLine)
-	}
+	sv.lastTick = now
+}
+
+// report is the record as /metrics and /healthz show it.
+func (sv *supervisor) report() metrics.Report {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return metrics.Report{Ready: sv.ready, Line: sv.lastLine, Tick: sv.lastTick, EtcdUp: sv.t.EtcdUp(),
+		Revision: sv.t.Revision(), LastOK: sv.t.LastOK()}
 }
 
 func (sv *supervisor) update() {

@@ -1,7 +1,9 @@
-// Package status folds what the agent knows (per-resource outcomes, etcd
-// reachability, the revision applied) into the one-line STATUS= systemd
-// shows, and decides when the agent is ready. Pure: the caller feeds it and
-// sends the results.
+// Package status is the agent's one record of how it is doing: the latest
+// engine.Result of each resource, etcd reachability and the revision applied.
+// It folds them into the one-line STATUS= systemd shows, decides when the
+// agent is ready, and is what /metrics reports (see package metrics). Pure:
+// the caller feeds it and sends the results. (What was last applied, kept on
+// disk, is package state's record.)
 package status
 
 import (
@@ -19,10 +21,12 @@ const (
 	ReadyDestPresent = "dest-present" // ...or kept its previous good file (refused or failed)
 )
 
-// Tracker accumulates state. The zero value is not usable; use New.
+// Tracker is the record. The zero value is not usable; use New. It is not
+// safe for concurrent use.
 type Tracker struct {
 	readyWhen   string
 	res         map[string]engine.Result
+	okAt        map[string]time.Time // when each resource was last found or made up to date
 	order       []string
 	etcdUp      bool
 	etcdKnown   bool
@@ -36,9 +40,25 @@ type Tracker struct {
 
 // New tracks the named resources under the ready_when policy.
 func New(readyWhen string, names []string) *Tracker {
-	t := &Tracker{readyWhen: readyWhen, res: map[string]engine.Result{}}
+	t := &Tracker{readyWhen: readyWhen, res: map[string]engine.Result{}, okAt: map[string]time.Time{}}
 	t.order = append(t.order, names...)
 	return t
+}
+
+// Carry takes over from prev, the record of the configuration a reload
+// replaced: etcd reachability, the revision applied and, for the resources
+// still tracked, their latest results. The first sync is still to come.
+func (t *Tracker) Carry(prev *Tracker) {
+	t.etcdKnown, t.etcdUp, t.etcdSince, t.etcdErr = prev.etcdKnown, prev.etcdUp, prev.etcdSince, prev.etcdErr
+	t.revision, t.lastApplied = prev.revision, prev.lastApplied
+	for _, n := range t.order {
+		if r, ok := prev.res[n]; ok {
+			t.res[n] = r
+		}
+		if at, ok := prev.okAt[n]; ok {
+			t.okAt[n] = at
+		}
+	}
 }
 
 // Resource records the latest status of one resource.
@@ -47,9 +67,29 @@ func (t *Tracker) Resource(s engine.Result) {
 	if s.Revision > t.revision && s.OK() {
 		t.revision = s.Revision
 	}
+	if s.OK() {
+		t.okAt[s.Name] = time.Now()
+	}
 	if s.Outcome == engine.OutcomeApplied {
 		t.lastApplied = time.Now()
 	}
+}
+
+// Revision is the etcd revision of the newest render found or made up to
+// date (0 before the first).
+func (t *Tracker) Revision() int64 { return t.revision }
+
+// EtcdUp reports whether etcd answered last.
+func (t *Tracker) EtcdUp() bool { return t.etcdUp }
+
+// LastOK returns, per resource, when it was last found or made up to date
+// (a copy; resources never up to date are missing).
+func (t *Tracker) LastOK() map[string]time.Time {
+	out := make(map[string]time.Time, len(t.okAt))
+	for n, at := range t.okAt {
+		out[n] = at
+	}
+	return out
 }
 
 // Etcd records reachability.
