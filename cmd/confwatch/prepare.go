@@ -11,8 +11,6 @@ import (
 	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
-	"github.com/confwatch/confwatch/agent/resource"
-	"github.com/confwatch/confwatch/agent/state"
 )
 
 // setup is what every etcd-reading command needs: configuration, resources
@@ -35,25 +33,11 @@ func prepareMode(c *cli.Context, force, readOnly bool, reloaders func(*loaded) e
 	if err != nil {
 		return nil, err
 	}
-	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix})
-	for _, p := range probs.Warnings() {
-		l.log.Warn(p.Error())
-	}
-	if err := probs.Err(); err != nil {
-		return nil, cli.Exit(err, exitUsage)
-	}
-	opts := engine.Options{Log: l.log, Noop: l.cfg.Noop, SyncOnly: l.cfg.SyncOnly, Force: force,
-		State: &state.Store{Dir: l.cfg.StateDir}}
+	opts := engine.Options{Log: l.log, Force: force}
 	if reloaders != nil {
 		opts.Reloaders = reloaders(l)
 	}
-	if l.cfg.Noop || readOnly {
-		opts.State.Dir, opts.State.ReadOnly = l.cfg.StateDir, true
-	} else if err := opts.State.Writable(); err != nil {
-		l.log.Warn("state directory not writable: guards compare with this process's memory only", "dir", l.cfg.StateDir, "err", err)
-		opts.State.Dir = ""
-	}
-	eng, probs := engine.New(res, opts)
+	eng, probs := engine.Load(l.cfg, readOnly, opts)
 	if err := probs.Err(); err != nil {
 		return nil, cli.Exit(err, exitUsage)
 	}
