@@ -45,3 +45,23 @@ func TestReadyAndLine(t *testing.T) {
 		})
 	}
 }
+
+func TestCarryKeepsTheRecordOfResourcesStillTracked(t *testing.T) {
+	prev := New(ReadyApplied, []string{"a", "b"})
+	prev.Synced()
+	prev.Etcd(true, time.Now(), nil)
+	prev.Resource(engine.Result{Name: "a", Outcome: engine.OutcomeApplied, Revision: 7})
+	prev.Resource(engine.Result{Name: "b", Outcome: engine.OutcomeUnchanged, Revision: 7})
+	next := New(ReadyApplied, []string{"a", "c"})
+	next.Carry(prev)
+	if !next.EtcdUp() || next.Revision() != 7 {
+		t.Errorf("etcd up %v, revision %d; want true, 7", next.EtcdUp(), next.Revision())
+	}
+	ok := next.LastOK()
+	if _, has := ok["a"]; !has || len(ok) != 1 {
+		t.Errorf("LastOK = %v, want a only", ok)
+	}
+	if !next.Settling() || next.Ready() {
+		t.Error("a carried record must still wait for the first sync and for c")
+	}
+}
