@@ -61,7 +61,7 @@ func (t *Tracker) Carry(prev *Tracker) {
 	}
 }
 
-// Resource records the latest status of one resource.
+// Resource records the latest result of one resource.
 func (t *Tracker) Resource(s engine.Result) {
 	t.res[s.Name] = s
 	if s.Revision > t.revision && s.OK() {
