@@ -9,8 +9,6 @@ import (
 	"context"
 	"log/slog"
 	"sort"
-	"sync"
-	"time"
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/diag"
@@ -41,9 +39,6 @@ type Engine struct {
 	tmpl    map[string]*render.Template
 	groups  map[string][]*resource.Resource
 	applier *apply.Applier
-
-	mu     sync.Mutex
-	status map[string]Status
 }
 
 // New parses every template once. Problems name the template file and line.
@@ -58,7 +53,6 @@ func New(res []*resource.Resource, opts Options) (*Engine, diag.List) {
 		opts.Reloaders = CommandReloaders(opts.Runner)
 	}
 	e := &Engine{opts: opts, res: res, tmpl: map[string]*render.Template{}, groups: map[string][]*resource.Resource{},
-		status:  map[string]Status{},
 		applier: &apply.Applier{Log: opts.Log, Run: opts.Runner, NoReload: opts.SyncOnly}}
 	var probs diag.List
 	for _, r := range res {
@@ -105,35 +99,9 @@ func (e *Engine) Groups() []string {
 // GroupOf returns the resources of group g.
 func (e *Engine) GroupOf(g string) []*resource.Resource { return e.groups[g] }
 
-// Status returns the latest status of every resource, in load order.
-func (e *Engine) Status() []Status {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	out := make([]Status, 0, len(e.res))
-	for _, r := range e.res {
-		s, ok := e.status[r.Name]
-		if !ok {
-			s = Status{Name: r.Name, Dest: r.Dest, State: StatePending}
-		}
-		out = append(out, s)
-	}
-	return out
-}
-
-func (e *Engine) setStatus(s Status) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	if s.State == StateOK || s.State == StateUnchanged {
-		s.LastApplied = time.Now()
-	} else if old, ok := e.status[s.Name]; ok {
-		s.LastApplied = old.LastApplied
-	}
-	e.status[s.Name] = s
-}
-
 // Sync renders and applies every group from trees at revision rev.
-func (e *Engine) Sync(ctx context.Context, src Source) []Status {
-	var out []Status
+func (e *Engine) Sync(ctx context.Context, src Source) []Result {
+	var out []Result
 	for _, g := range e.Groups() {
 		out = append(out, e.SyncGroup(ctx, g, src)...)
 	}

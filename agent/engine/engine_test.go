@@ -88,12 +88,12 @@ func TestOneReloadPerGroupAndStatuses(t *testing.T) {
 	}
 	// Nothing changed: no reload, both unchanged.
 	sts = e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y"))
-	if rel.n != 1 || sts[0].State != StateUnchanged {
+	if rel.n != 1 || sts[0].Outcome != OutcomeUnchanged {
 		t.Fatalf("reloads %d, %v", rel.n, sts)
 	}
 	// b empties: refused and kept; a still applied.
 	sts = e.Sync(context.Background(), trees("/a/1", "z"))
-	if sts[0].State != StateOK || sts[1].State != StateRefused || !sts[1].DestExists {
+	if sts[0].Outcome != OutcomeApplied || sts[1].Outcome != OutcomeRefused || !sts[1].DestExists {
 		t.Fatalf("statuses %v", sts)
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, "b")); string(b) != "/b/1=y\n" {
@@ -104,7 +104,7 @@ func TestOneReloadPerGroupAndStatuses(t *testing.T) {
 func TestNoopChangesNothing(t *testing.T) {
 	e, out, rel := setup(t, Options{Noop: true})
 	sts := e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y"))
-	if rel.n != 0 || sts[0].State != StateWouldDo {
+	if rel.n != 0 || sts[0].Outcome != OutcomeWouldChange {
 		t.Fatalf("reloads %d statuses %v", rel.n, sts)
 	}
 	if _, err := os.Stat(filepath.Join(out, "a")); err == nil {
@@ -126,7 +126,7 @@ func TestUnsettledApplyIsRedone(t *testing.T) {
 		t.Fatal(err)
 	}
 	sts := e.Sync(context.Background(), data)
-	if rel.n != 2 || sts[0].State != StateOK {
+	if rel.n != 2 || sts[0].Outcome != OutcomeApplied {
 		t.Fatalf("reloads %d, statuses %v: an unsettled apply must be redone", rel.n, sts)
 	}
 	if e.opts.State.Get("a").Unsettled {

@@ -58,7 +58,7 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 }
 
 // SyncGroup renders and applies one reload group from src.
-func (e *Engine) SyncGroup(ctx context.Context, g string, src Source) []Status {
+func (e *Engine) SyncGroup(ctx context.Context, g string, src Source) []Result {
 	rs := e.groups[g]
 	cands := make([]Candidate, len(rs))
 	for i, r := range rs {
@@ -68,11 +68,12 @@ func (e *Engine) SyncGroup(ctx context.Context, g string, src Source) []Status {
 }
 
 // ApplyCandidates applies the candidates of group g that rendered and passed
-// their guards, in one transaction, and records each resource's status.
-func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidate) []Status {
+// their guards, in one transaction, and returns each resource's Result
+// (recording what was applied in the state store).
+func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidate) []Result {
 	var items []apply.Item
 	byName := map[string]*Candidate{}
-	out := make([]Status, 0, len(cands))
+	out := make([]Result, 0, len(cands))
 	for i := range cands {
 		c := &cands[i]
 		byName[c.Res.Name] = c
@@ -101,15 +102,15 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
 	for _, res := range o.Results {
 		c := byName[res.Name]
-		st := Status{Name: res.Name, Dest: res.Dest, Revision: c.Revision, Changed: res.Changed,
+		st := Result{Name: res.Name, Dest: res.Dest, Revision: c.Revision, Changed: res.Changed,
 			Reloaded: o.Reloaded, RolledBack: o.RolledBack, Check: o.Check, Reload: o.ReloadTime}
 		switch {
 		case res.Err != nil:
-			st.State, st.Err, st.Stage = StateFailed, res.Err, string(res.Stage)
+			st.Outcome, st.Err, st.Stage = OutcomeFailed, res.Err, string(res.Stage)
 		case res.Changed:
-			st.State = StateOK
+			st.Outcome = OutcomeApplied
 		default:
-			st.State = StateUnchanged
+			st.Outcome = OutcomeUnchanged
 		}
 		st.DestExists = exists(res.Dest)
 		if st.OK() {
@@ -118,19 +119,18 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 			e.unsettled(res.Name, false) // dest is back to what it was
 		}
 		e.log(st)
-		e.setStatus(st)
 		out = append(out, st)
 	}
 	return inOrder(cands, out)
 }
 
-// inOrder sorts statuses into the order of the candidates.
-func inOrder(cands []Candidate, sts []Status) []Status {
-	by := make(map[string]Status, len(sts))
+// inOrder sorts results into the order of the candidates.
+func inOrder(cands []Candidate, sts []Result) []Result {
+	by := make(map[string]Result, len(sts))
 	for _, s := range sts {
 		by[s.Name] = s
 	}
-	out := make([]Status, 0, len(sts))
+	out := make([]Result, 0, len(sts))
 	for _, c := range cands {
 		if s, ok := by[c.Res.Name]; ok {
 			out = append(out, s)
@@ -142,37 +142,35 @@ func inOrder(cands []Candidate, sts []Status) []Status {
 // settled handles candidates that cannot be applied: render failures and
 // refusals. A refused render that equals the file already in place (say,
 // after `render --force`) counts as applied.
-func (e *Engine) settled(c *Candidate) (Status, bool) {
-	st := Status{Name: c.Res.Name, Dest: c.Res.Dest, Revision: c.Revision, DestExists: exists(c.Res.Dest)}
+func (e *Engine) settled(c *Candidate) (Result, bool) {
+	st := Result{Name: c.Res.Name, Dest: c.Res.Dest, Revision: c.Revision, DestExists: exists(c.Res.Dest)}
 	switch {
 	case c.Err != nil:
-		st.State, st.Err = StateFailed, c.Err
+		st.Outcome, st.Err = OutcomeFailed, c.Err
 	case c.Refused != nil:
 		if cur, err := os.ReadFile(c.Res.Dest); err == nil && bytes.Equal(cur, c.Data) {
-			st.State = StateUnchanged
+			st.Outcome = OutcomeUnchanged
 			e.record(c)
 			break
 		}
-		st.State, st.Err = StateRefused, c.Refused
+		st.Outcome, st.Err = OutcomeRefused, c.Refused
 	default:
 		return st, false
 	}
 	e.log(st)
-	e.setStatus(st)
 	return st, true
 }
 
-func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Status {
-	var out []Status
+func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Result {
+	var out []Result
 	for _, it := range items {
 		c := byName[it.Name]
 		cur, err := os.ReadFile(it.Dest)
-		st := Status{Name: it.Name, Dest: it.Dest, Revision: c.Revision, State: StateUnchanged, DestExists: err == nil}
+		st := Result{Name: it.Name, Dest: it.Dest, Revision: c.Revision, Outcome: OutcomeUnchanged, DestExists: err == nil}
 		if err != nil || !bytes.Equal(cur, it.Data) {
-			st.State, st.Changed = StateWouldDo, true
+			st.Outcome, st.Changed = OutcomeWouldChange, true
 		}
 		e.opts.Log.Warn("noop: destination not modified", "resource", it.Name, "dest", it.Dest, "would_change", st.Changed)
-		e.setStatus(st)
 		out = append(out, st)
 	}
 	return out
@@ -184,16 +182,16 @@ func (e *Engine) record(c *Candidate) {
 	}
 }
 
-func (e *Engine) log(st Status) {
+func (e *Engine) log(st Result) {
 	l := e.opts.Log.With("resource", st.Name, "dest", st.Dest, "revision", st.Revision)
-	switch st.State {
-	case StateOK:
+	switch st.Outcome {
+	case OutcomeApplied:
 		l.Info("applied", "reloaded", st.Reloaded, "check", st.Check, "reload", st.Reload)
-	case StateUnchanged:
+	case OutcomeUnchanged:
 		l.Debug("unchanged")
-	case StateRefused:
+	case OutcomeRefused:
 		l.Warn("refused by guard: keeping the last good file", "reason", st.Err)
-	case StateFailed:
+	case OutcomeFailed:
 		l.Error("failed", "err", st.Err, "rolled_back", st.RolledBack)
 	}
 }

@@ -1,7 +1,9 @@
-// Package status folds what the agent knows (per-resource outcomes, etcd
-// reachability, the revision applied) into the one-line STATUS= systemd
-// shows, and decides when the agent is ready. Pure: the caller feeds it and
-// sends the results.
+// Package status is the agent's one record of how it is doing: the latest
+// engine.Result of each resource, etcd reachability and the revision applied.
+// It folds them into the one-line STATUS= systemd shows, decides when the
+// agent is ready, and is what /metrics reports (see package metrics). Pure:
+// the caller feeds it and sends the results. (What was last applied, kept on
+// disk, is package state's record.)
 package status
 
 import (
@@ -19,10 +21,12 @@ const (
 	ReadyDestPresent = "dest-present" // ...or kept its previous good file (refused or failed)
 )
 
-// Tracker accumulates state. The zero value is not usable; use New.
+// Tracker is the record. The zero value is not usable; use New. It is not
+// safe for concurrent use.
 type Tracker struct {
 	readyWhen   string
-	res         map[string]engine.Status
+	res         map[string]engine.Result
+	okAt        map[string]time.Time // when each resource was last found or made up to date
 	order       []string
 	etcdUp      bool
 	etcdKnown   bool
@@ -36,20 +40,56 @@ type Tracker struct {
 
 // New tracks the named resources under the ready_when policy.
 func New(readyWhen string, names []string) *Tracker {
-	t := &Tracker{readyWhen: readyWhen, res: map[string]engine.Status{}}
+	t := &Tracker{readyWhen: readyWhen, res: map[string]engine.Result{}, okAt: map[string]time.Time{}}
 	t.order = append(t.order, names...)
 	return t
 }
 
-// Resource records the latest status of one resource.
-func (t *Tracker) Resource(s engine.Status) {
+// Carry takes over from prev, the record of the configuration a reload
+// replaced: etcd reachability, the revision applied and, for the resources
+// still tracked, their latest results. The first sync is still to come.
+func (t *Tracker) Carry(prev *Tracker) {
+	t.etcdKnown, t.etcdUp, t.etcdSince, t.etcdErr = prev.etcdKnown, prev.etcdUp, prev.etcdSince, prev.etcdErr
+	t.revision, t.lastApplied = prev.revision, prev.lastApplied
+	for _, n := range t.order {
+		if r, ok := prev.res[n]; ok {
+			t.res[n] = r
+		}
+		if at, ok := prev.okAt[n]; ok {
+			t.okAt[n] = at
+		}
+	}
+}
+
+// Resource records the latest result of one resource.
+func (t *Tracker) Resource(s engine.Result) {
 	t.res[s.Name] = s
 	if s.Revision > t.revision && s.OK() {
 		t.revision = s.Revision
 	}
-	if s.State == engine.StateOK {
+	if s.OK() {
+		t.okAt[s.Name] = time.Now()
+	}
+	if s.Outcome == engine.OutcomeApplied {
 		t.lastApplied = time.Now()
 	}
+}
+
+// Revision is the etcd revision of the newest render found or made up to
+// date (0 before the first).
+func (t *Tracker) Revision() int64 { return t.revision }
+
+// EtcdUp reports whether etcd answered last.
+func (t *Tracker) EtcdUp() bool { return t.etcdUp }
+
+// LastOK returns, per resource, when it was last found or made up to date
+// (a copy; resources never up to date are missing).
+func (t *Tracker) LastOK() map[string]time.Time {
+	out := make(map[string]time.Time, len(t.okAt))
+	for n, at := range t.okAt {
+		out[n] = at
+	}
+	return out
 }
 
 // Etcd records reachability.
@@ -75,7 +115,7 @@ func (t *Tracker) Settling() bool {
 		return true
 	}
 	for _, n := range t.order {
-		if s, ok := t.res[n]; !ok || s.State == engine.StatePending {
+		if s, ok := t.res[n]; !ok || s.Outcome == engine.OutcomePending {
 			return true
 		}
 	}
@@ -92,7 +132,7 @@ func (t *Tracker) Ready() bool {
 		if s.OK() {
 			continue
 		}
-		kept := s.DestExists && (s.State == engine.StateRefused || s.State == engine.StateFailed)
+		kept := s.DestExists && (s.Outcome == engine.OutcomeRefused || s.Outcome == engine.OutcomeFailed)
 		if t.readyWhen == ReadyDestPresent && kept {
 			continue
 		}
@@ -127,11 +167,11 @@ func (t *Tracker) resources() string {
 	for _, n := range t.order {
 		s, ok := t.res[n]
 		switch {
-		case !ok || s.State == engine.StatePending:
+		case !ok || s.Outcome == engine.OutcomePending:
 			counts["pending"]++
 		case s.OK():
 			counts["ok"]++
-		case s.State == engine.StateRefused:
+		case s.Outcome == engine.OutcomeRefused:
 			counts["refused"]++
 			problems = append(problems, fmt.Sprintf("%s: %v", n, s.Err))
 		default:

@@ -10,20 +10,20 @@ import (
 )
 
 func TestReadyAndLine(t *testing.T) {
-	refused := engine.Status{Name: "b", State: engine.StateRefused, DestExists: true, Err: errors.New("refused: /services/apache/ empty")}
+	refused := engine.Result{Name: "b", Outcome: engine.OutcomeRefused, DestExists: true, Err: errors.New("refused: /services/apache/ empty")}
 	tests := []struct {
 		name      string
 		when      string
-		statuses  []engine.Status
+		statuses  []engine.Result
 		etcdUp    bool
 		wantReady bool
 		wantLine  []string
 	}{
 		{"nothing yet", ReadyApplied, nil, true, false, []string{"2 pending", "etcd ok"}},
-		{"all applied", ReadyApplied, []engine.Status{{Name: "a", State: engine.StateOK, Revision: 7}, {Name: "b", State: engine.StateUnchanged, Revision: 7}}, true, true, []string{"rev 7", "2 ok"}},
-		{"refused, strict", ReadyApplied, []engine.Status{{Name: "a", State: engine.StateOK}, refused}, true, false, []string{"1 ok, 1 refused (b: refused: /services/apache/ empty)"}},
-		{"refused, dest present", ReadyDestPresent, []engine.Status{{Name: "a", State: engine.StateOK}, refused}, true, true, nil},
-		{"etcd down", ReadyApplied, []engine.Status{{Name: "a", State: engine.StateOK}, {Name: "b", State: engine.StateOK}}, false, true, []string{"etcd unreachable since"}},
+		{"all applied", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied, Revision: 7}, {Name: "b", Outcome: engine.OutcomeUnchanged, Revision: 7}}, true, true, []string{"rev 7", "2 ok"}},
+		{"refused, strict", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, false, []string{"1 ok, 1 refused (b: refused: /services/apache/ empty)"}},
+		{"refused, dest present", ReadyDestPresent, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, true, nil},
+		{"etcd down", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, {Name: "b", Outcome: engine.OutcomeApplied}}, false, true, []string{"etcd unreachable since"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -43,5 +43,25 @@ func TestReadyAndLine(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestCarryKeepsTheRecordOfResourcesStillTracked(t *testing.T) {
+	prev := New(ReadyApplied, []string{"a", "b"})
+	prev.Synced()
+	prev.Etcd(true, time.Now(), nil)
+	prev.Resource(engine.Result{Name: "a", Outcome: engine.OutcomeApplied, Revision: 7})
+	prev.Resource(engine.Result{Name: "b", Outcome: engine.OutcomeUnchanged, Revision: 7})
+	next := New(ReadyApplied, []string{"a", "c"})
+	next.Carry(prev)
+	if !next.EtcdUp() || next.Revision() != 7 {
+		t.Errorf("etcd up %v, revision %d; want true, 7", next.EtcdUp(), next.Revision())
+	}
+	ok := next.LastOK()
+	if _, has := ok["a"]; !has || len(ok) != 1 {
+		t.Errorf("LastOK = %v, want a only", ok)
+	}
+	if !next.Settling() || next.Ready() {
+		t.Error("a carried record must still wait for the first sync and for c")
 	}
 }

@@ -38,8 +38,8 @@ type Hooks struct {
 	Tick func()
 	// Synced runs once, after the first list of every directory.
 	Synced func(rev int64)
-	// Applied runs after each transaction with its statuses.
-	Applied func(group string, sts []engine.Status, took time.Duration)
+	// Applied runs after each transaction with its results.
+	Applied func(group string, sts []engine.Result, took time.Duration)
 	// Etcd runs when etcd becomes reachable (up) or not; since is when.
 	Etcd func(up bool, since time.Time, err error)
 	// Changed runs after the cache took in a change.
@@ -61,7 +61,7 @@ type Loop struct {
 
 type result struct {
 	group string
-	sts   []engine.Status
+	sts   []engine.Result
 	took  time.Duration
 }
 

@@ -154,12 +154,12 @@ func (s *scheduler) timer() <-chan time.Time {
 
 // finished records the end of g's apply; failed applies are retried with
 // backoff (refusals and render errors wait for new data).
-func (s *scheduler) finished(g string, sts []engine.Status, now time.Time) {
+func (s *scheduler) finished(g string, sts []engine.Result, now time.Time) {
 	st := s.groups[g]
 	st.busy = false
 	retry := false
 	for _, x := range sts {
-		if x.State == engine.StateFailed && x.Stage != "" {
+		if x.Outcome == engine.OutcomeFailed && x.Stage != "" {
 			retry = true
 		}
 	}

@@ -59,9 +59,9 @@ func TestSchedulerPolicies(t *testing.T) {
 						t.Fatalf("step %d at %dms: started=%v, want %v", i, st.at, got, st.starts)
 					}
 				case "ok":
-					s.finished("g", []engine.Status{{State: engine.StateOK}}, now)
+					s.finished("g", []engine.Result{{Outcome: engine.OutcomeApplied}}, now)
 				case "fail":
-					s.finished("g", []engine.Status{{State: engine.StateFailed, Stage: "reload"}}, now)
+					s.finished("g", []engine.Result{{Outcome: engine.OutcomeFailed, Stage: "reload"}}, now)
 				}
 			}
 		})

@@ -116,7 +116,7 @@ func BenchmarkFirstApplied(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				applied := make(chan struct{}, 1)
-				l := benchLoop(b, srv.Client, Hooks{Applied: func(string, []engine.Status, time.Duration) {
+				l := benchLoop(b, srv.Client, Hooks{Applied: func(string, []engine.Result, time.Duration) {
 					select {
 					case applied <- struct{}{}:
 					default:
@@ -141,7 +141,7 @@ func benchPutToApplied(b *testing.B, n int) {
 	srv := benchEtcd(b, n)
 	ctx := context.Background()
 	applied := make(chan struct{}, 16)
-	l := benchLoop(b, srv.Client, Hooks{Applied: func(string, []engine.Status, time.Duration) { applied <- struct{}{} }})
+	l := benchLoop(b, srv.Client, Hooks{Applied: func(string, []engine.Result, time.Duration) { applied <- struct{}{} }})
 	lctx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	go func() { done <- l.Run(lctx) }()

@@ -31,7 +31,7 @@ const upstreamTemplate = `upstream apache_pool {
 
 // applied is one resource's status after a transaction of the agent.
 type applied struct {
-	st   engine.Status
+	st   engine.Result
 	took time.Duration // the whole transaction
 }
 
@@ -99,7 +99,7 @@ func (a *agent) start(ctx context.Context, cli *clientv3.Client) error {
 	if err := probs.Err(); err != nil {
 		return err
 	}
-	hooks := watch.Hooks{Applied: func(_ string, sts []engine.Status, took time.Duration) {
+	hooks := watch.Hooks{Applied: func(_ string, sts []engine.Result, took time.Duration) {
 		for _, st := range sts {
 			select {
 			case a.applied <- applied{st, took}:

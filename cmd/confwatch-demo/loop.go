@@ -93,10 +93,10 @@ func (d *demo) showKeys(wr clientv3.WatchResponse) {
 // the reload. It reports whether nginx was reloaded.
 func (d *demo) showApplied(a applied) bool {
 	st := a.st
-	switch st.State {
-	case engine.StateUnchanged:
+	switch st.Outcome {
+	case engine.OutcomeUnchanged:
 		return false
-	case engine.StateRefused:
+	case engine.OutcomeRefused:
 		d.out.line("guard", "refused; the last good file stays: %v", st.Err)
 		return false
 	}
@@ -105,7 +105,7 @@ func (d *demo) showApplied(a applied) bool {
 		d.out.line("error", "%v", err)
 		return false
 	}
-	if st.State == engine.StateOK {
+	if st.Outcome == engine.OutcomeApplied {
 		d.tally.saw(servers)
 	}
 	d.out.line("render", "%s: upstream %s  (revision %d, applied in %s)", filepath.Base(st.Dest), strings.Join(servers, " "), st.Revision, ms(a.took))
@@ -115,14 +115,14 @@ func (d *demo) showApplied(a applied) bool {
 			d.out.line("reload", "%-16s %8s  %s", "nginx -s reload", ms(st.Reload), outcome(st, "reload"))
 		}
 	}
-	if st.State == engine.StateFailed && st.Stage == "" {
+	if st.Outcome == engine.OutcomeFailed && st.Stage == "" {
 		d.out.line("failed", "%v", st.Err)
 	}
 	return st.Reloaded
 }
 
 // outcome says how stage went: ok, or the error (and the rollback).
-func outcome(st engine.Status, stage string) string {
+func outcome(st engine.Result, stage string) string {
 	if st.Stage != stage || st.Err == nil {
 		return "ok"
 	}

@@ -7,6 +7,8 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/confwatch/confwatch/internal/flagerr"
 )
 
 // Exit codes.
@@ -62,6 +64,6 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		},
 	}
 	app.Commands = append(app.Commands, extraCommands()...)
-	setUsageErrors(app)
+	flagerr.Install(app, exitUsage)
 	return app
 }

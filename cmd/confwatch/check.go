@@ -2,13 +2,9 @@ package main
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/confwatch/confwatch/agent/diag"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/resource"
 )
@@ -32,7 +28,7 @@ func checkAction(c *cli.Context) error {
 	}
 	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix, KeepBroken: true})
 	for _, r := range res {
-		probs = append(probs, fsProblems(r)...)
+		probs = append(probs, r.FSProblems()...)
 	}
 	_, tprobs := engine.New(res, engine.Options{Log: l.log})
 	probs = append(probs, tprobs...)
@@ -45,21 +41,4 @@ func checkAction(c *cli.Context) error {
 	}
 	fmt.Fprintf(c.App.Writer, "ok: %d template resource(s) in %s\n", len(res), l.cfg.ConfDir)
 	return nil
-}
-
-// fsProblems checks what a resource needs from the file system.
-func fsProblems(r *resource.Resource) diag.List {
-	var out diag.List
-	if _, err := os.Stat(r.SrcPath); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("src %s: %v", r.SrcPath, err)})
-	}
-	dir := filepath.Dir(r.Dest)
-	if fi, err := os.Stat(dir); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s: %v", dir, err)})
-	} else if !fi.IsDir() {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s is not a directory", dir)})
-	} else if err := syscall.Access(dir, 2|1); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s is not writable: %v", dir, err)})
-	}
-	return out
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/urfave/cli/v2"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -12,16 +11,13 @@ import (
 	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
-	"github.com/confwatch/confwatch/agent/resource"
-	"github.com/confwatch/confwatch/agent/state"
 )
 
 // setup is what every etcd-reading command needs: configuration, resources
 // with parsed templates, and an engine.
 type setup struct {
 	*loaded
-	eng      *engine.Engine
-	reloaded bool // built by a configuration reload (SIGHUP)
+	eng *engine.Engine
 }
 
 // prepare loads configuration, resources and templates; any error in them is
@@ -37,25 +33,11 @@ func prepareMode(c *cli.Context, force, readOnly bool, reloaders func(*loaded) e
 	if err != nil {
 		return nil, err
 	}
-	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix})
-	for _, p := range probs.Warnings() {
-		l.log.Warn(p.Error())
-	}
-	if err := probs.Err(); err != nil {
-		return nil, cli.Exit(err, exitUsage)
-	}
-	opts := engine.Options{Log: l.log, Noop: l.cfg.Noop, SyncOnly: l.cfg.SyncOnly, Force: force,
-		State: &state.Store{Dir: l.cfg.StateDir}}
+	opts := engine.Options{Log: l.log, Force: force}
 	if reloaders != nil {
 		opts.Reloaders = reloaders(l)
 	}
-	if l.cfg.Noop || readOnly {
-		opts.State.Dir, opts.State.ReadOnly = l.cfg.StateDir, true
-	} else if err := opts.State.Writable(); err != nil {
-		l.log.Warn("state directory not writable: guards compare with this process's memory only", "dir", l.cfg.StateDir, "err", err)
-		opts.State.Dir = ""
-	}
-	eng, probs := engine.New(res, opts)
+	eng, probs := engine.Load(l.cfg, readOnly, opts)
 	if err := probs.Err(); err != nil {
 		return nil, cli.Exit(err, exitUsage)
 	}
@@ -92,36 +74,12 @@ func (s *setup) snapshot(ctx context.Context, c *clientv3.Client) (*etcd.Snapsho
 
 func cli2exit(err error, code int) error { return cli.Exit(err, code) }
 
-// connectLazy builds a client for the agent, which starts even when etcd is
-// down: when building the client needs etcd (password authentication), it
-// retries with backoff until ctx ends, calling wait between tries so the
-// caller can report and keep its watchdog fed. Other errors (bad TLS files,
-// wrong credentials) end the agent.
-func (s *setup) connectLazy(ctx context.Context, wait func(err error)) (*clientv3.Client, error) {
-	return connectRetrying(ctx, s.cfg.Etcd, wait)
-}
-
-// connectRetrying builds a client, retrying while etcd is unreachable (see
-// connectLazy); it returns nil, nil when ctx ends first.
+// connectRetrying is etcd.Connect for a command: a failure that retrying
+// cannot cure is a usage error.
 func connectRetrying(ctx context.Context, cfg config.Etcd, wait func(err error)) (*clientv3.Client, error) {
-	delay := 250 * time.Millisecond
-	for {
-		c, err := etcd.New(cfg)
-		if err == nil {
-			return c, nil
-		}
-		if !errors.Is(err, etcd.ErrUnreachable) {
-			return nil, cli2exit(err, exitUsage)
-		}
-		wait(err)
-		for end := time.Now().Add(delay); time.Now().Before(end); {
-			select {
-			case <-ctx.Done():
-				return nil, nil
-			case <-time.After(time.Second):
-				wait(err)
-			}
-		}
-		delay = min(2*delay, 10*time.Second)
+	c, err := etcd.Connect(ctx, cfg, wait)
+	if err != nil {
+		return nil, cli2exit(err, exitUsage)
 	}
+	return c, nil
 }

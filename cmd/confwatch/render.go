@@ -43,11 +43,11 @@ func renderOnce(c *cli.Context, s *setup) error {
 }
 
 // summarize prints one line per resource and fails unless all are fine.
-func summarize(c *cli.Context, sts []engine.Status) error {
+func summarize(c *cli.Context, sts []engine.Result) error {
 	bad := 0
 	for _, st := range sts {
 		fmt.Fprintln(c.App.Writer, st.String())
-		if !st.OK() && st.State != engine.StateWouldDo {
+		if !st.OK() && st.Outcome != engine.OutcomeWouldChange {
 			bad++
 		}
 	}

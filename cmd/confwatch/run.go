@@ -1,13 +1,14 @@
 package main
 
 import (
+	"errors"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/agent/daemon"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/systemd"
-	"github.com/confwatch/confwatch/agent/watch"
 	"github.com/confwatch/confwatch/sdnotify"
 )
 
@@ -27,8 +28,8 @@ func runCommand() *cli.Command {
 	}
 }
 
-// runAgent runs the agent until the context ends: by watching etcd when interval
-// is 0, else by polling every interval.
+// runAgent runs the agent (package daemon) until the context ends: by
+// watching etcd when interval is 0, else by polling every interval.
 func runAgent(c *cli.Context, interval time.Duration) error {
 	var mgr *systemd.Manager
 	s, err := prepare(c, false, func(l *loaded) engine.ReloaderFunc {
@@ -38,19 +39,21 @@ func runAgent(c *cli.Context, interval time.Duration) error {
 	if err != nil {
 		return err
 	}
-	a := &agent{c: c, poll: interval, notify: sdnotify.New(), mgr: mgr}
-	return a.run(s)
+	reload := func() (*daemon.Setup, error) {
+		next, err := prepare(c, false, reloadersWith(mgr))
+		if err != nil {
+			return nil, err
+		}
+		return daemonSetup(next), nil
+	}
+	err = daemon.Run(c.Context, daemonSetup(s),
+		daemon.Options{Poll: interval, Notify: sdnotify.New(), Manager: mgr, Reload: reload})
+	if errors.Is(err, daemon.ErrReplace) {
+		return cli.Exit(err, exitFailed)
+	}
+	return err
 }
 
-// logHooks are the hooks every agent has: a log line per change.
-func logHooks(s *setup) watch.Hooks {
-	return watch.Hooks{
-		Synced: func(rev int64) { s.log.Info("cache synced", "revision", rev, "dirs", len(s.eng.Dirs())) },
-		Changed: func(dir string, rev int64, puts, dels int) {
-			s.log.Debug("change", "dir", dir, "revision", rev, "puts", puts, "deletes", dels)
-		},
-		Applied: func(group string, sts []engine.Status, took time.Duration) {
-			s.log.Debug("transaction done", "group", group, "took", took)
-		},
-	}
+func daemonSetup(s *setup) *daemon.Setup {
+	return &daemon.Setup{Engine: s.eng, Log: s.log, Etcd: s.cfg.Etcd, ReadyWhen: s.cfg.ReadyWhen, Listen: s.cfg.Listen}
 }

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/confwatch/confwatch/internal/testetcd"
 )
 
@@ -117,8 +119,19 @@ func TestRunNotifiesAndReloads(t *testing.T) {
 	}
 	expect(t, ch, "a STATUS with 1 ok", has("1 ok"))
 	waitBody(t, "http://"+listen+"/healthz", "rev ")
-	contains(t, "/metrics", get("http://"+listen+"/metrics"), "confwatch_ready 1", "confwatch_etcd_up 1",
-		`confwatch_resource_syncs_total{resource="nginx",result="applied"} 1`)
+	if err := testutil.ScrapeAndCompare("http://"+listen+"/metrics", strings.NewReader(`
+# HELP confwatch_ready 1 when every resource is where ready_when wants it.
+# TYPE confwatch_ready gauge
+confwatch_ready 1
+# HELP confwatch_etcd_up 1 when etcd answers reads.
+# TYPE confwatch_etcd_up gauge
+confwatch_etcd_up 1
+# HELP confwatch_resource_syncs_total Syncs of a template resource by outcome (applied, unchanged, refused, failed, would-change).
+# TYPE confwatch_resource_syncs_total counter
+confwatch_resource_syncs_total{resource="nginx",result="applied"} 1
+`), "confwatch_ready", "confwatch_etcd_up", "confwatch_resource_syncs_total"); err != nil {
+		t.Error(err)
+	}
 
 	srv.Put(t, "/services/apache/b", "10.0.0.2:80")
 	waitFile(t, dest, "server 10.0.0.2:80;")
@@ -161,7 +174,11 @@ func TestRunStartsWithoutEtcdAndLeavesFilesAlone(t *testing.T) {
 	ch := listenNotify(t)
 	agent := startAgent(d.args("http://127.0.0.1:1", "--dial-timeout", "500ms")...)
 	expect(t, ch, "etcd unreachable in STATUS", has("etcd unreachable since"))
-	time.Sleep(time.Second)
+	// A later STATUS, still unreachable, proves the agent went on waiting
+	// (and retrying) past the first failure.
+	expect(t, ch, "a STATUS still unreachable a second later", func(m string) bool {
+		return strings.Contains(m, "etcd unreachable since") && !strings.Contains(m, "(0s ago)")
+	})
 	agent.cancel()
 	code, errb := agent.wait(t)
 	if code != 0 {

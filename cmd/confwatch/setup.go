@@ -1,12 +1,7 @@
 package main
 
 import (
-	"errors"
-	"fmt"
-	"io/fs"
 	"log/slog"
-	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
@@ -25,32 +20,13 @@ type loaded struct {
 // flags and validates the result once. Set flags are read from the root down
 // to the command, so a flag given after the command wins.
 func loadConfig(c *cli.Context) (*loaded, error) {
-	l := &loaded{cfg: config.Default()}
-	file := lastString(c, fConfig)
-	if err := config.LoadFile(file, &config.Config{}, !isSetAnywhere(c, fConfig)); err != nil {
+	cfg, res, err := config.Layer(config.Sources{File: lastString(c, fConfig), FileOptional: !isSetAnywhere(c, fConfig),
+		ConfdFile: lastString(c, fConfdFile), ConfdNamed: isSetAnywhere(c, fConfdFile),
+		Over: func(cfg *config.Config) { applyFlags(c, cfg) }})
+	if err != nil {
 		return nil, cli.Exit(err, exitUsage)
 	}
-	// confdir decides where confd.toml is: find it from every layer first.
-	probe := config.Default()
-	_ = config.LoadFile(file, &probe, true)
-	applyFlags(c, &probe)
-	confdFile := filepath.Join(probe.ConfDir, "confd.toml")
-	if v := lastString(c, fConfdFile); v != "" {
-		confdFile = v
-	}
-	if _, err := os.Stat(confdFile); err == nil {
-		res, err := config.LoadConfd(confdFile, &l.cfg)
-		if err != nil {
-			return nil, cli.Exit(err, exitUsage)
-		}
-		l.confdRes = res
-	} else if isSetAnywhere(c, fConfdFile) && errors.Is(err, fs.ErrNotExist) {
-		return nil, cli.Exit(fmt.Errorf("confd configuration %s: %w", confdFile, err), exitUsage)
-	}
-	if err := config.LoadFile(file, &l.cfg, !isSetAnywhere(c, fConfig)); err != nil {
-		return nil, cli.Exit(err, exitUsage)
-	}
-	applyFlags(c, &l.cfg)
+	l := &loaded{cfg: cfg, confdRes: res}
 	backendWarning, err := config.CheckBackend(lastString(c, fBackend))
 	if err != nil {
 		return nil, cli.Exit(err, exitUsage)

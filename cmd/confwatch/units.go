@@ -3,9 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/confwatch/confwatch/units"
@@ -139,84 +136,18 @@ func generateUnitsAction(c *cli.Context) error {
 	if err != nil {
 		return cli.Exit("generate-units: "+err.Error(), exitUsage)
 	}
-	files, err := units.Generate(spec)
+	out, err := units.Output{Dir: c.String("output"), Readme: c.String("readme"),
+		WithConfDir: c.String("with-confdir"), Force: c.Bool("force")}.Prepare(spec)
 	if err != nil {
 		return cli.Exit(err.Error(), exitUsage)
 	}
-	readme, err := units.Readme(spec)
-	if err != nil {
-		return cli.Exit(err.Error(), exitUsage)
-	}
-	for _, w := range ignoredFlags(spec, c.IsSet) {
+	for _, w := range units.IgnoredFlags(spec, c.IsSet) {
 		fmt.Fprintln(c.App.ErrWriter, "generate-units: warning: "+w)
 	}
-	targets := map[string][]units.File{} // output directory -> files
-	if dir := c.String("output"); dir != "" {
-		targets[dir] = files
-	}
-	if p := c.String("readme"); p != "" {
-		targets[filepath.Dir(p)] = append(targets[filepath.Dir(p)], units.File{Name: filepath.Base(p), Data: readme})
-	}
-	if dir := c.String("with-confdir"); dir != "" {
-		conf, err := units.ConfDir(spec)
-		if err != nil {
-			return cli.Exit(err.Error(), exitUsage)
-		}
-		targets[dir] = append(targets[dir], conf...)
-	}
-	for dir, fs := range targets { // refuse before writing anything
-		if err := units.CheckWritable(dir, fs, c.Bool("force")); err != nil {
-			return cli.Exit("generate-units: "+err.Error(), exitFailed)
-		}
-	}
-	if c.String("output") == "" {
-		for _, f := range files {
-			fmt.Fprintf(c.App.Writer, "# ==> %s <==\n%s\n", f.Name, f.Data)
-		}
-		if c.String("readme") == "" {
-			fmt.Fprintf(c.App.Writer, "# ==> README.md <==\n%s\n", readme)
-		}
-	}
-	for dir, fs := range targets {
-		if err := units.WriteFiles(dir, fs, c.Bool("force")); err != nil {
-			return cli.Exit("generate-units: "+err.Error(), exitFailed)
-		}
-		fmt.Fprintf(c.App.ErrWriter, "generate-units: wrote %d files into %s\n", len(fs), dir)
-	}
-	if dir := c.String("with-confdir"); dir != "" && !sameDir(dir, spec.ConfDir) {
-		fmt.Fprintf(c.App.ErrWriter, "generate-units: note: %s.service reads the confdir %s (--confdir); the confdir files were written to %s: copy them there\n",
-			spec.LBName, spec.ConfDir, dir)
+	if err := out.Write(c.App.Writer, c.App.ErrWriter); err != nil {
+		return cli.Exit("generate-units: "+err.Error(), exitFailed)
 	}
 	return nil
-}
-
-// sameDir reports whether dir (relative to the working directory) is the
-// absolute directory confdir.
-func sameDir(dir, confdir string) bool {
-	abs, err := filepath.Abs(dir)
-	return err == nil && abs == filepath.Clean(confdir)
-}
-
-// ignoredFlags returns a warning for each group of flags given (isSet)
-// that the spec's combination does not use.
-func ignoredFlags(s units.Spec, isSet func(string) bool) []string {
-	var out []string
-	ignored := func(cond bool, why string, names ...string) {
-		var given []string
-		for _, n := range names {
-			if cond && isSet(n) {
-				given = append(given, "--"+n)
-			}
-		}
-		if len(given) > 0 {
-			out = append(out, strings.Join(given, ", ")+" ignored with "+why)
-		}
-	}
-	ignored(s.Runtime == units.RuntimeExec, "--runtime exec", "backend-image", "container-port", "runtime-path")
-	ignored(s.AdvertiseIP != "", "--advertise-ip", "advertise-env", "environment-file")
-	ignored(s.HealthCheck == units.CheckNone, "--health-check none", "rise", "fall", "interval", "health-path")
-	ignored(s.HealthCheck == units.CheckTCP, "--health-check tcp", "health-path")
-	return out
 }
 
 // lintUnitsCommand is `confwatch lint-units FILE...`: units.Lint on every
@@ -239,17 +170,9 @@ func lintUnitsAction(c *cli.Context) error {
 	if len(paths) == 0 {
 		return cli.Exit("lint-units: no FILE given", exitUsage)
 	}
-	var findings []units.Finding
-	var unitPaths []string // what systemd-analyze verify can take
-	for _, p := range paths {
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return cli.Exit("lint-units: "+err.Error(), exitUsage)
-		}
-		findings = append(findings, units.Lint(p, data)...)
-		if units.CheckUnitName(filepath.Base(p)) == nil {
-			unitPaths = append(unitPaths, p)
-		}
+	findings, unitPaths, err := units.LintPaths(paths)
+	if err != nil {
+		return cli.Exit("lint-units: "+err.Error(), exitUsage)
 	}
 	if !c.Bool("no-verify") && len(unitPaths) > 0 {
 		vf, err := units.VerifyFiles(c.Context, unitPaths)

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"errors"
 	"io"
-	"strings"
 	"testing"
 )
 
@@ -60,14 +58,5 @@ func TestUsageErrorFromEnvironmentNamesTheVariable(t *testing.T) {
 	want := `confwatch: --dial-timeout (from environment variable "CONFWATCH_DIAL_TIMEOUT"): invalid value "5x": want a duration like 30s; see 'confwatch --help'` + "\n"
 	if code != exitUsage || errs != want || out != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errs, exitUsage, want)
-	}
-}
-
-func TestDescribeFlagErrorKeepsUnknownErrors(t *testing.T) {
-	if got := describeFlagError(errors.New("something else"), nil); got != "something else" {
-		t.Errorf("got %q", got)
-	}
-	if got := describeFlagError(errors.New("flag provided but not defined: -x"), nil); !strings.HasPrefix(got, "--x: no such flag") {
-		t.Errorf("got %q", got)
 	}
 }

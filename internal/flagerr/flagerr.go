@@ -1,43 +1,14 @@
-package main
+// Package flagerr rewords the flag parse errors of urfave/cli (and of Go's
+// flag package under it) as one line naming the flag with its double dash,
+// the bad value and what the flag expects.
+package flagerr
 
 import (
-	"fmt"
 	"regexp"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 )
-
-// setUsageErrors makes every flag parse error of app and of its commands a
-// short usage error (see usageError) instead of urfave/cli's default, which
-// prints the whole help after Go's single-dash message.
-func setUsageErrors(app *cli.App) {
-	app.OnUsageError = usageError
-	var walk func([]*cli.Command)
-	walk = func(cmds []*cli.Command) {
-		for _, c := range cmds {
-			c.OnUsageError = usageError
-			walk(c.Subcommands)
-		}
-	}
-	walk(app.Commands)
-}
-
-// usageError is a cli.OnUsageErrorFunc: it returns one line naming the flag
-// with its double dash, the bad value and what is expected, and where help
-// is, e.g. `--ttl: invalid value "5x": want a duration like 30s; see
-// 'confwatch register --help'`, with exitUsage.
-func usageError(c *cli.Context, err error, _ bool) error {
-	help := c.App.Name
-	if c.Command != nil && c.Command.HelpName != "" {
-		help = c.Command.HelpName
-	}
-	var flags []cli.Flag
-	if c.Command != nil {
-		flags = c.Command.Flags
-	}
-	return cli.Exit(fmt.Sprintf("%s; see '%s --help'", describeFlagError(err, flags), help), exitUsage)
-}
 
 // flagErrors match the errors of Go's flag package and of urfave/cli's
 // environment-variable parsing, which are only strings: submatch 1 is the
@@ -55,10 +26,10 @@ var flagErrors = []struct {
 	{regexp.MustCompile(`^could not parse (".*") as \w+ value from (.*) for flag (\S+): (.*)$`), "invalid value"},
 }
 
-// describeFlagError rewrites err, a flag parse error, as "--NAME: PROBLEM
+// Describe rewrites err, a flag parse error, as "--NAME: PROBLEM
 // VALUE: want EXPECTED" using flags to tell what NAME expects. An error it
 // does not recognise is returned as it is.
-func describeFlagError(err error, flags []cli.Flag) string {
+func Describe(err error, flags []cli.Flag) string {
 	msg := err.Error()
 	for _, fe := range flagErrors {
 		m := fe.re.FindStringSubmatch(msg)

@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"context"
@@ -23,8 +23,8 @@ const queuePoll = 500 * time.Millisecond
 // runs after it, and the next start redoes the unfinished apply. reload_unit never
 // needs this: its jobs are queued so that they do not wait (systemd.Manager.Reload).
 // It returns when ctx ends.
-func (a *agent) watchQueue(ctx context.Context, sv *supervisor, abandon func()) {
-	if !a.notify.Enabled() || a.mgr == nil {
+func (d *daemon) watchQueue(ctx context.Context, sv *supervisor, abandon func()) {
+	if !d.opts.Notify.Enabled() || d.opts.Manager == nil {
 		return
 	}
 	tick := time.NewTicker(queuePoll)
@@ -35,19 +35,19 @@ func (a *agent) watchQueue(ctx context.Context, sv *supervisor, abandon func()) 
 			return
 		case <-tick.C:
 		}
-		stopping := a.c.Context.Err() != nil
+		stopping := d.ctx.Err() != nil
 		if !stopping && sv.isReady() {
 			continue
 		}
 		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		own, waiting, err := a.mgr.WaitingOnSelf(qctx)
+		own, waiting, err := d.opts.Manager.WaitingOnSelf(qctx)
 		cancel()
 		if err != nil || len(waiting) == 0 {
 			continue
 		}
 		note := waitingNote(own, waiting)
 		if stopping {
-			sv.s.log.Warn("a reload waits for this unit's stop: not waiting for the apply any longer; the next start redoes it", "jobs", note)
+			sv.s.Log.Warn("a reload waits for this unit's stop: not waiting for the apply any longer; the next start redoes it", "jobs", note)
 			abandon()
 			return
 		}
@@ -74,7 +74,7 @@ func (sv *supervisor) readyEarly(note string) {
 		return
 	}
 	sv.ready, sv.early = true, true
-	sv.s.log.Warn("ready before the first apply finished: a reload command's job is queued behind this unit's start; "+
+	sv.s.Log.Warn("ready before the first apply finished: a reload command's job is queued behind this unit's start; "+
 		"use reload_unit, or `systemctl reload --job-mode=ignore-dependencies UNIT` in reload_cmd", "jobs", note)
 	sv.t.Note("ready early: " + note + "; use reload_unit or --job-mode=ignore-dependencies")
 	sv.lastLine = sv.t.Line(time.Now())

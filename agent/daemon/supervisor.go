@@ -1,4 +1,4 @@
-package main
+package daemon
 
 import (
 	"sync"
@@ -16,26 +16,35 @@ import (
 // EXTEND_TIMEOUT_USEC= while a reachable etcd is still being synced.
 type supervisor struct {
 	mu       sync.Mutex // hooks run on the loop goroutine, rejected on the signal one
-	s        *setup
+	s        *Setup
 	n        *sdnotify.Notifier
 	m        *metrics.Metrics // nil without --listen
 	t        *status.Tracker
 	ready    bool
 	lastDog  time.Time
+	lastTick time.Time
 	lastLine string
 	etcdUp   bool
 	early    bool // READY=1 was sent early (readyEarly); its note stays until ready_when holds
 }
 
-func newSupervisor(s *setup, n *sdnotify.Notifier, m *metrics.Metrics) *supervisor {
+// newSupervisor reports the loop over s; prev is the supervisor of the loop
+// a configuration reload replaced (nil at start), whose record it carries on.
+func newSupervisor(s *Setup, n *sdnotify.Notifier, m *metrics.Metrics, prev *supervisor) *supervisor {
 	var names []string
-	for _, r := range s.eng.Resources() {
+	for _, r := range s.Engine.Resources() {
 		names = append(names, r.Name)
 	}
-	sv := &supervisor{s: s, n: n, m: m, t: status.New(s.cfg.ReadyWhen, names)}
+	sv := &supervisor{s: s, n: n, m: m, t: status.New(s.ReadyWhen, names)}
+	if prev != nil {
+		prev.mu.Lock()
+		sv.t.Carry(prev.t)
+		sv.etcdUp, sv.lastTick = prev.etcdUp, prev.lastTick
+		prev.mu.Unlock()
+	}
 	// After a configuration reload the files are already good: ready at once.
-	sv.ready = s.reloaded
-	if s.reloaded {
+	sv.ready = prev != nil
+	if sv.ready {
 		sv.send(sdnotify.LineReady)
 	}
 	return sv
@@ -58,7 +67,7 @@ func (sv *supervisor) hooks() watch.Hooks {
 			sv.t.Synced()
 			sv.update()
 		},
-		Applied: func(g string, sts []engine.Status, took time.Duration) {
+		Applied: func(g string, sts []engine.Result, took time.Duration) {
 			base.Applied(g, sts, took)
 			if sv.m != nil {
 				sv.m.Applied(g, sts, took)
@@ -74,9 +83,6 @@ func (sv *supervisor) hooks() watch.Hooks {
 			sv.mu.Lock()
 			defer sv.mu.Unlock()
 			sv.etcdUp = up
-			if sv.m != nil {
-				sv.m.Etcd(up)
-			}
 			sv.t.Etcd(up, since, err)
 			sv.update()
 		},
@@ -103,9 +109,15 @@ func (sv *supervisor) tickLocked() {
 		_ = sv.n.ExtendTimeout(10 * time.Second)
 	}
 	sv.update()
-	if sv.m != nil {
-		sv.m.Tick(sv.ready, sv.lastLine)
-	}
+	sv.lastTick = now
+}
+
+// report is the record as /metrics and /healthz show it.
+func (sv *supervisor) report() metrics.Report {
+	sv.mu.Lock()
+	defer sv.mu.Unlock()
+	return metrics.Report{Ready: sv.ready, Line: sv.lastLine, Tick: sv.lastTick, EtcdUp: sv.t.EtcdUp(),
+		Revision: sv.t.Revision(), LastOK: sv.t.LastOK()}
 }
 
 func (sv *supervisor) update() {
@@ -122,7 +134,7 @@ func (sv *supervisor) update() {
 	if !sv.ready && sv.t.Ready() {
 		sv.ready = true
 		lines = append(lines, sdnotify.LineReady)
-		sv.s.log.Info("ready", "status", line)
+		sv.s.Log.Info("ready", "status", line)
 	}
 	sv.send(lines...)
 }
@@ -133,7 +145,7 @@ func (sv *supervisor) waiting(err error) {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
 	if sv.etcdUp || !sv.t.EtcdKnown() {
-		sv.s.log.Warn("etcd unreachable: keeping the last good files", "endpoints", sv.s.cfg.Etcd.Endpoints, "err", err)
+		sv.s.Log.Warn("etcd unreachable: keeping the last good files", "endpoints", sv.s.Etcd.Endpoints, "err", err)
 		sv.etcdUp = false
 		sv.t.Etcd(false, time.Now(), err)
 	}
@@ -154,7 +166,7 @@ func (sv *supervisor) send(lines ...string) {
 		return
 	}
 	if err := sv.n.Send(lines...); err != nil {
-		sv.s.log.Warn("sd_notify failed", "err", err)
+		sv.s.Log.Warn("sd_notify failed", "err", err)
 	}
 }
 
