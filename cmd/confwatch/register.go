@@ -10,7 +10,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/confwatch/confwatch/agent/register"
+	"github.com/confwatch/confwatch/register"
 	"github.com/confwatch/confwatch/sdnotify"
 )
 

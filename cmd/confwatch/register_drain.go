@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/confwatch/confwatch/agent/register"
+	"github.com/confwatch/confwatch/register"
 )
 
 // drain waits d after a stop has revoked the lease, so that load balancers
