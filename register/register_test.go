@@ -171,12 +171,14 @@ func TestInvalidOptions(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"no key", Options{Value: "v"}, "key is empty"},
-		{"ttl below 1s", Options{Key: "k", TTL: 500 * time.Millisecond}, "ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are); nearest valid: 1s"},
-		{"ttl not whole seconds", Options{Key: "k", TTL: 1500 * time.Millisecond}, "nearest valid: 2s"},
-		{"negative ttl", Options{Key: "k", TTL: -time.Second}, "ttl -1s is negative"},
-		{"negative interval", Options{Key: "k", Interval: -time.Second}, "interval -1s is negative"},
-		{"negative rise", Options{Key: "k", Rise: -1}, "must not be negative"},
+		{"no key", Options{Value: "v"}, "--key is empty"},
+		{"ttl below 1s", Options{Key: "k", TTL: 500 * time.Millisecond}, "--ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are): use 1s"},
+		{"ttl not whole seconds", Options{Key: "k", TTL: 1500 * time.Millisecond}, "use 2s"},
+		{"negative ttl", Options{Key: "k", TTL: -time.Second}, "--ttl must be positive, got -1s"},
+		{"negative interval", Options{Key: "k", Interval: -time.Second}, "--interval must be positive, got -1s"},
+		{"negative rise", Options{Key: "k", Rise: -1}, "--rise must be at least 1, got -1"},
+		{"negative fall", Options{Key: "k", Fall: -2}, "--fall must be at least 1, got -2"},
+		{"negative drain", Options{Key: "k", Drain: -time.Second}, "--drain must not be negative, got -1s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Run(context.Background(), nil, tt.o)
