@@ -153,13 +153,17 @@ func TestHealthGating(t *testing.T) {
 
 func TestUnhealthyAtStartIsReadyButUnregistered(t *testing.T) {
 	srv := testetcd.Start(t)
-	fail := CheckFunc(func(context.Context) error { return errors.New("connection refused") })
+	var checks atomic.Int32
+	fail := CheckFunc(func(context.Context) error { checks.Add(1); return errors.New("connection refused") })
 	r := start(t, newClient(t, srv.Endpoint), Options{Key: key, Value: "v", Check: fail, Interval: 50 * time.Millisecond})
 	waitFor(t, 5*time.Second, "READY=1 after the first check", func() bool { n, _, _ := r.notes.snapshot(); return n == 1 })
 	if st := lastStatus(r.notes); st != "unregistered: unhealthy: connection refused" {
 		t.Errorf("status %q", st)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// The checks send their results unbuffered, so the fourth check starts
+	// only once Run has taken the third result, after it acted on the second
+	// (and synced etcd): three failures have been seen, none registered.
+	waitFor(t, 5*time.Second, "a fourth check", func() bool { return checks.Load() >= 4 })
 	if v, _ := get(t, srv.Client, key); v != "" {
 		t.Errorf("registered while unhealthy")
 	}
