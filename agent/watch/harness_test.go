@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -63,7 +64,8 @@ type harness struct {
 	done   chan error
 	tmpl   *render.Template
 	mu     sync.Mutex
-	events []string
+	events []string // what Hooks.Etcd reported: "etcd up=true", "etcd up=false"
+	newest int64    // the newest revision Hooks.Changed reported
 }
 
 // start runs an agent for the classic resource against endpoint. extra is
@@ -102,7 +104,10 @@ func startWith(t *testing.T, endpoint, tmpl, keys, extra string) *harness {
 	h.tmpl, err = render.Parse("classic", []byte(classic))
 	must(t, err)
 	h.loop = New(Options{Client: cli, Engine: eng, Log: log, HealthEvery: 200 * time.Millisecond, RequestTimeout: 2 * time.Second,
-		Hooks: Hooks{Etcd: func(up bool, _ time.Time, _ error) { h.event(fmt.Sprintf("etcd up=%v", up)) }}})
+		Hooks: Hooks{
+			Etcd:    func(up bool, _ time.Time, _ error) { h.event(fmt.Sprintf("etcd up=%v", up)) },
+			Changed: func(_ string, rev int64, _, _ int) { h.changed(rev) },
+		}})
 	ctx, cancel := context.WithCancel(context.Background())
 	h.cancel = cancel
 	go func() { h.done <- h.loop.Run(ctx) }()
@@ -117,6 +122,60 @@ func (h *harness) event(s string) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.events = append(h.events, s)
+}
+
+func (h *harness) changed(rev int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.newest = max(h.newest, rev)
+}
+
+// lastChange is the newest revision of a change the loop took (0: none
+// since the first list).
+func (h *harness) lastChange() int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.newest
+}
+
+// waitEvent waits until the loop has reported ev through Hooks.Etcd.
+func (h *harness) waitEvent(t *testing.T, ev string, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, timeout, "the loop to report "+ev, func() bool {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		return slices.Contains(h.events, ev)
+	})
+}
+
+// waitReloads waits until at least n reloads have run.
+func (h *harness) waitReloads(t *testing.T, n int, timeout time.Duration) {
+	t.Helper()
+	waitFor(t, timeout, fmt.Sprintf("%d reloads", n), func() bool { return h.rec.count() >= n })
+}
+
+// waitSeen waits until a reload has seen want in dest, and returns the
+// index of the first that did.
+func (h *harness) waitSeen(t *testing.T, want string, timeout time.Duration) int {
+	t.Helper()
+	i := -1
+	waitFor(t, timeout, fmt.Sprintf("a reload to see %q", want), func() bool {
+		h.rec.mu.Lock()
+		defer h.rec.mu.Unlock()
+		i = slices.Index(h.rec.seen, want)
+		return i >= 0
+	})
+	return i
+}
+
+// waitFor polls cond until it holds, failing the test after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s for %s", timeout, what)
+		}
+	}
 }
 
 func (h *harness) stop(t *testing.T) {

@@ -11,7 +11,7 @@ import (
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/confwatch/confwatch/agent/register"
+	"github.com/confwatch/confwatch/register"
 )
 
 // servicePrefix is the etcd directory the backends register in and the

@@ -47,6 +47,9 @@ func get(url string) string {
 // is checked by `nginx -t` on the staged file, reloaded, and rolled back when
 // the reload fails.
 func TestNginxCheckReloadRollback(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: runs a real nginx")
+	}
 	nginx := testnginx.Bin(t)
 	srv := testetcd.Start(t)
 	d := newConfd(t)
@@ -83,52 +86,63 @@ reload_cmd = "%s %s -c {{.dest}} -s reload && test ! -e %s"
 	lb := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	waitBody(t, lb, "one")
 
-	// 1. A new backend is rendered, checked by nginx -t and reloaded.
-	srv.Put(t, "/services/apache/b2", b2)
-	if code, out, errs := cw(t, d.args(srv.Endpoint, "render")...); code != 0 {
-		t.Fatalf("render: %d\n%s%s", code, out, errs)
-	}
-	waitBody(t, lb, "two")
-	good := read(t, dest)
-
-	// 2. A value nginx rejects is stopped by the check: dest and nginx unchanged.
-	srv.Put(t, "/services/apache/b3", "127.0.0.1:99999") // nginx -t: invalid port
-	code, out, errs := cw(t, d.args(srv.Endpoint, "render")...)
-	if code != exitFailed || read(t, dest) != good {
-		t.Fatalf("bad config got through: exit %d\n%s%s", code, out, errs)
-	}
-	contains(t, "output", out, "failed", "nginx")
-	srv.Delete(t, "/services/apache/b3")
-
-	// 3. A reload that fails is rolled back and reloaded with the old file.
-	must(t, os.WriteFile(fail, nil, 0o644))
-	srv.Delete(t, "/services/apache/b1")
-	code, out, errs = cw(t, d.args(srv.Endpoint, "render")...)
-	if code != exitFailed || read(t, dest) != good {
-		t.Fatalf("failed reload not rolled back: exit %d\n%s%s", code, out, errs)
-	}
-	waitBody(t, lb, "one") // b1 still in rotation: nginx runs the old file
-	must(t, os.Remove(fail))
-	if code, out, errs = cw(t, d.args(srv.Endpoint, "render")...); code != 0 {
-		t.Fatalf("render after fixing reload: %d\n%s%s", code, out, errs)
-	}
-	// nginx -s reload returns before old workers stop: allow them to drain.
-	streak := 0
-	for deadline := time.Now().Add(5 * time.Second); streak < 10 && time.Now().Before(deadline); {
-		if get(lb) == "two" {
-			streak++
-		} else {
-			streak = 0
-			time.Sleep(50 * time.Millisecond)
+	// Each step builds on the one before: the first failure ends the test.
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow()
 		}
 	}
-	if streak < 10 {
-		t.Fatal("requests still reach b1 after it left")
-	}
-	entries, _ := os.ReadDir(d.out)
-	if len(entries) != 1 {
-		t.Fatalf("stray files next to dest: %v", entries)
-	}
+	var good string
+	step("1_new_backend_checked_and_reloaded", func(t *testing.T) {
+		srv.Put(t, "/services/apache/b2", b2)
+		if code, out, errs := cw(t, d.args(srv.Endpoint, "render")...); code != 0 {
+			t.Fatalf("render: %d\n%s%s", code, out, errs)
+		}
+		waitBody(t, lb, "two")
+		good = read(t, dest)
+	})
+	step("2_value_nginx_rejects_is_stopped_by_the_check", func(t *testing.T) {
+		// dest and nginx unchanged.
+		srv.Put(t, "/services/apache/b3", "127.0.0.1:99999") // nginx -t: invalid port
+		code, out, errs := cw(t, d.args(srv.Endpoint, "render")...)
+		if code != exitFailed || read(t, dest) != good {
+			t.Fatalf("bad config got through: exit %d\n%s%s", code, out, errs)
+		}
+		contains(t, "output", out, "failed", "nginx")
+		srv.Delete(t, "/services/apache/b3")
+	})
+	step("3_failed_reload_is_rolled_back_and_reloaded", func(t *testing.T) {
+		must(t, os.WriteFile(fail, nil, 0o644))
+		srv.Delete(t, "/services/apache/b1")
+		code, out, errs := cw(t, d.args(srv.Endpoint, "render")...)
+		if code != exitFailed || read(t, dest) != good {
+			t.Fatalf("failed reload not rolled back: exit %d\n%s%s", code, out, errs)
+		}
+		waitBody(t, lb, "one") // b1 still in rotation: nginx runs the old file
+	})
+	step("4_render_after_fixing_the_reload", func(t *testing.T) {
+		must(t, os.Remove(fail))
+		if code, out, errs := cw(t, d.args(srv.Endpoint, "render")...); code != 0 {
+			t.Fatalf("render after fixing reload: %d\n%s%s", code, out, errs)
+		}
+		// nginx -s reload returns before old workers stop: allow them to drain.
+		streak := 0
+		for deadline := time.Now().Add(5 * time.Second); streak < 10 && time.Now().Before(deadline); {
+			if get(lb) == "two" {
+				streak++
+			} else {
+				streak = 0
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		if streak < 10 {
+			t.Fatal("requests still reach b1 after it left")
+		}
+		entries, _ := os.ReadDir(d.out)
+		if len(entries) != 1 {
+			t.Fatalf("stray files next to dest: %v", entries)
+		}
+	})
 }
 
 // waitBody waits until some request to url answers body (or, for a body

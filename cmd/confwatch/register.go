@@ -4,13 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/signal"
 	"strconv"
 	"strings"
-	"time"
+	"syscall"
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/confwatch/confwatch/agent/register"
+	"github.com/confwatch/confwatch/register"
 	"github.com/confwatch/confwatch/sdnotify"
 )
 
@@ -94,9 +96,6 @@ func registerFlags() []cli.Flag {
 
 func registerAction(c *cli.Context) error {
 	opts, err := registerOptions(c)
-	if err == nil {
-		err = checkDrain(c.Duration(fRegDrain))
-	}
 	if err != nil {
 		return cli.Exit(err, exitUsage)
 	}
@@ -116,14 +115,7 @@ func registerAction(c *cli.Context) error {
 	if err != nil || client == nil {
 		return err // stopped before etcd answered: nothing to drain
 	}
-	notify := sdnotify.New()
-	opts.Log, opts.Notify = l.log, notify
-	held := false // registered when the stop came: only then is there something to drain
-	opts.OnChange = func(registered bool, _ string) {
-		if c.Context.Err() == nil {
-			held = registered
-		}
-	}
+	opts.Log, opts.Notify, opts.CutDrain = l.log, sdnotify.New(), cut
 	runErr := register.Run(c.Context, client, opts)
 	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		l.log.Warn("closing the etcd client", "err", err)
@@ -131,37 +123,24 @@ func registerAction(c *cli.Context) error {
 	if runErr != nil {
 		return cli.Exit(runErr, exitFailed)
 	}
-	if held {
-		drain(c.Duration(fRegDrain), cut, notify, l.log)
-	} else if c.Duration(fRegDrain) > 0 {
-		l.log.Info("not registered when stopped: no drain")
-	}
 	return nil
 }
 
-// checkDrain refuses a negative --drain.
-func checkDrain(d time.Duration) error {
-	if d < 0 {
-		return invalid("--%s must not be negative, got %s", fRegDrain, d)
-	}
-	return nil
-}
-
-// registerOptions builds and validates register.Options from the flags
-// (without Log and Notify). Errors wrap register.ErrInvalid and name the
-// argument or flag at fault, with its value unless that is --value or
-// --value-json (which may be secret).
+// registerOptions builds register.Options from the flags (without Log,
+// Notify and CutDrain) and validates them. Errors wrap register.ErrInvalid
+// and name the argument or flag at fault, with its value unless that is
+// --value or --value-json (which may be secret).
 func registerOptions(c *cli.Context) (register.Options, error) {
 	o := register.Options{
 		Key: c.String(fRegKey), TTL: c.Duration(fRegTTL), Interval: c.Duration(fRegInterval),
-		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall),
+		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall), Drain: c.Duration(fRegDrain),
 	}
 	if n := c.NArg(); n > 0 {
 		return o, invalid("unexpected argument%s %s: register takes flags only (quote a value with spaces)",
 			map[bool]string{true: "s"}[n > 1], quoteAll(c.Args().Slice()))
 	}
-	if err := checkRegisterKey(c); err != nil {
-		return o, err
+	if !c.IsSet(fRegKey) {
+		return o, invalid("--%s is required", fRegKey)
 	}
 	var err error
 	if o.Value, err = registerValue(c); err != nil {
@@ -170,21 +149,7 @@ func registerOptions(c *cli.Context) (register.Options, error) {
 	if o.Check, err = register.NewChecker(c.String(fRegHTTP), c.String(fRegTCP)); err != nil {
 		return o, err
 	}
-	if err := checkRegisterNumbers(o); err != nil {
-		return o, err
-	}
 	return o, o.Validate()
-}
-
-// checkRegisterKey requires a non-empty --key.
-func checkRegisterKey(c *cli.Context) error {
-	switch {
-	case !c.IsSet(fRegKey):
-		return invalid("--%s is required", fRegKey)
-	case c.String(fRegKey) == "":
-		return invalid("--%s is empty (an unset variable in the unit file?)", fRegKey)
-	}
-	return nil
 }
 
 // registerValue is the value of --value or --value-json (or their
@@ -213,25 +178,6 @@ func registerValue(c *cli.Context) (string, error) {
 	return s, nil
 }
 
-// checkRegisterNumbers names the first of --ttl, --interval, --rise and
-// --fall that is out of range, with its value.
-func checkRegisterNumbers(o register.Options) error {
-	switch {
-	case o.TTL <= 0:
-		return invalid("--%s must be positive, got %s", fRegTTL, o.TTL)
-	case register.NearestTTL(o.TTL) != o.TTL:
-		return invalid("--%s %s is not a whole number of seconds, at least 1s (etcd lease TTLs are): use %s",
-			fRegTTL, o.TTL, register.NearestTTL(o.TTL))
-	case o.Interval <= 0:
-		return invalid("--%s must be positive, got %s", fRegInterval, o.Interval)
-	case o.Rise < 1:
-		return invalid("--%s must be at least 1, got %d", fRegRise, o.Rise)
-	case o.Fall < 1:
-		return invalid("--%s must be at least 1, got %d", fRegFall, o.Fall)
-	}
-	return nil
-}
-
 // invalid is an error wrapping register.ErrInvalid.
 func invalid(format string, a ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{register.ErrInvalid}, a...)...)
@@ -244,4 +190,26 @@ func quoteAll(args []string) string {
 		q[i] = strconv.Quote(a)
 	}
 	return strings.Join(q, " ")
+}
+
+// secondSignal returns a channel closed when the second SIGTERM or SIGINT
+// from now on arrives: main's signal context ends the command's context on
+// the first, so the second is the one that cuts a drain short. release stops
+// listening (and the goroutine); it must be called once.
+func secondSignal() (cut <-chan struct{}, release func()) {
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
+	c, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		for n := 0; n < 2; {
+			select {
+			case <-sigs:
+				n++
+			case <-done:
+				return
+			}
+		}
+		close(c)
+	}()
+	return c, func() { signal.Stop(sigs); close(done) }
 }

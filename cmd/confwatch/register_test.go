@@ -126,6 +126,9 @@ func TestRegisterCommandInProcess(t *testing.T) {
 // TestRegisterDrain: on cancel the key is deleted before the drain starts,
 // and register returns no sooner than --drain later.
 func TestRegisterDrain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: waits out a 2s drain")
+	}
 	srv := testetcd.Start(t)
 	notes := regNotifySocket(t)
 	t.Setenv("NOTIFY_SOCKET", notes.path)

@@ -1,31 +1,10 @@
-// Package register keeps one key in etcd v3 under a lease while a backend is
-// healthy: the registration sidekick behind `confwatch register`.
-//
-// Run grants a lease, puts KEY=VALUE with it and keeps the lease alive. It
-// watches the key and the keep-alive channel, and restores the registration
-// (same lease when it still exists, else a new one) when the lease is lost,
-// revoked, or the key is deleted or overwritten. While etcd is unreachable,
-// retries and reconnects back off from 100ms to 1s with jitter (instead of
-// gRPC's own backoff of up to two minutes), and a retry runs as soon as the
-// connection is back, so a registration returns within about a second of
-// etcd answering again. A stale lease is never reused: "requested lease not
-// found" leads to one new grant, not a loop.
-//
-// With a Checker, Rise consecutive passes register and Fall consecutive
-// failures deregister (the lease is revoked, so the key disappears at once);
-// the first result counts on its own (see Gate). When ctx ends, Run revokes
-// the lease, so the key disappears at once, and returns nil. A process killed
-// without that leaves the key until the lease's TTL ends, never longer.
 package register
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"time"
-
-	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // Defaults for zero Options fields.
@@ -61,6 +40,14 @@ type Options struct {
 	// also bounds each check's duration.
 	Interval   time.Duration
 	Rise, Fall int
+	// Drain, when positive, keeps Run going that long after a stop has
+	// revoked the lease, when the key was registered at the stop: load
+	// balancers see the key gone, re-render and reload before the backend
+	// stops (the unit is BindsTo= and After= its backend, so systemd stops
+	// the backend only once the sidekick has exited). Zero means no drain.
+	Drain time.Duration
+	// CutDrain, when closed, ends a drain at once (the second SIGTERM).
+	CutDrain <-chan struct{}
 	// Log receives state changes; the value is logged at debug level only.
 	Log *slog.Logger
 	// Notify, when set, gets READY=1 once (after the first registration, or
@@ -72,24 +59,35 @@ type Options struct {
 	OnChange func(registered bool, reason string)
 }
 
-// Validate reports the first problem with o, wrapping ErrInvalid.
+// Validate reports the first problem with o as it is: zero TTL, Interval,
+// Rise and Fall are problems here (Run gives them their defaults before it
+// validates). The error wraps ErrInvalid and names the field by its flag of
+// `confwatch register` (--ttl), with the value at fault; it never quotes
+// Value, which may be secret.
 func (o Options) Validate() error {
-	bad := func(format string, a ...any) error {
-		return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...)
-	}
 	switch {
 	case o.Key == "":
-		return bad("key is empty")
-	case o.TTL < 0:
-		return bad("ttl %s is negative", o.TTL)
-	case o.TTL > 0 && NearestTTL(o.TTL) != o.TTL:
-		return bad("ttl %s is not a whole number of seconds, at least 1s (etcd lease TTLs are); nearest valid: %s", o.TTL, NearestTTL(o.TTL))
-	case o.Interval < 0:
-		return bad("interval %s is negative", o.Interval)
-	case o.Rise < 0 || o.Fall < 0:
-		return bad("rise %d and fall %d must not be negative", o.Rise, o.Fall)
+		return invalid("--key is empty (an unset variable in the unit file?)")
+	case o.TTL <= 0:
+		return invalid("--ttl must be positive, got %s", o.TTL)
+	case NearestTTL(o.TTL) != o.TTL:
+		return invalid("--ttl %s is not a whole number of seconds, at least 1s (etcd lease TTLs are): use %s",
+			o.TTL, NearestTTL(o.TTL))
+	case o.Interval <= 0:
+		return invalid("--interval must be positive, got %s", o.Interval)
+	case o.Rise < 1:
+		return invalid("--rise must be at least 1, got %d", o.Rise)
+	case o.Fall < 1:
+		return invalid("--fall must be at least 1, got %d", o.Fall)
+	case o.Drain < 0:
+		return invalid("--drain must not be negative, got %s", o.Drain)
 	}
 	return nil
+}
+
+// invalid is an error wrapping ErrInvalid.
+func invalid(format string, a ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrInvalid}, a...)...)
 }
 
 // withDefaults returns o with zero fields set to the defaults.
@@ -122,16 +120,4 @@ func NearestTTL(d time.Duration) time.Duration {
 // ttlSeconds is the TTL in seconds (a whole number once validated).
 func (o Options) ttlSeconds() int64 {
 	return int64(o.TTL / time.Second)
-}
-
-// Run keeps the registration described by opts until ctx ends, then revokes
-// the lease (waiting at most 5s) and returns nil. It returns early with an
-// error wrapping ErrInvalid for bad options, or when cli is closed. etcd being
-// unreachable is not an error: Run keeps retrying.
-func Run(ctx context.Context, cli *clientv3.Client, opts Options) error {
-	if err := opts.Validate(); err != nil {
-		return err
-	}
-	r := newRunner(cli, opts.withDefaults())
-	return r.run(ctx)
 }

@@ -37,6 +37,7 @@ type runner struct {
 
 	reported, registered, readySent bool
 	reason                          string
+	heldAtStop                      bool // registered when ctx ended: a drain is due
 }
 
 func newRunner(cli *clientv3.Client, o Options) *runner {
@@ -181,8 +182,10 @@ func (r *runner) sync(ctx context.Context) error {
 	return nil
 }
 
-// stop revokes the lease, bounded by stopTimeout, so the key disappears now.
+// stop revokes the lease, bounded by stopTimeout, so the key disappears now,
+// and notes whether the key was registered until then (for the drain).
 func (r *runner) stop() {
+	r.heldAtStop = r.registered
 	if n, ok := r.o.Notify.(interface{ Stopping() error }); ok {
 		_ = n.Stopping()
 	}

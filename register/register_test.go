@@ -153,13 +153,17 @@ func TestHealthGating(t *testing.T) {
 
 func TestUnhealthyAtStartIsReadyButUnregistered(t *testing.T) {
 	srv := testetcd.Start(t)
-	fail := CheckFunc(func(context.Context) error { return errors.New("connection refused") })
+	var checks atomic.Int32
+	fail := CheckFunc(func(context.Context) error { checks.Add(1); return errors.New("connection refused") })
 	r := start(t, newClient(t, srv.Endpoint), Options{Key: key, Value: "v", Check: fail, Interval: 50 * time.Millisecond})
 	waitFor(t, 5*time.Second, "READY=1 after the first check", func() bool { n, _, _ := r.notes.snapshot(); return n == 1 })
 	if st := lastStatus(r.notes); st != "unregistered: unhealthy: connection refused" {
 		t.Errorf("status %q", st)
 	}
-	time.Sleep(200 * time.Millisecond)
+	// The checks send their results unbuffered, so the fourth check starts
+	// only once Run has taken the third result, after it acted on the second
+	// (and synced etcd): three failures have been seen, none registered.
+	waitFor(t, 5*time.Second, "a fourth check", func() bool { return checks.Load() >= 4 })
 	if v, _ := get(t, srv.Client, key); v != "" {
 		t.Errorf("registered while unhealthy")
 	}
@@ -171,12 +175,14 @@ func TestInvalidOptions(t *testing.T) {
 		o    Options
 		want string
 	}{
-		{"no key", Options{Value: "v"}, "key is empty"},
-		{"ttl below 1s", Options{Key: "k", TTL: 500 * time.Millisecond}, "ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are); nearest valid: 1s"},
-		{"ttl not whole seconds", Options{Key: "k", TTL: 1500 * time.Millisecond}, "nearest valid: 2s"},
-		{"negative ttl", Options{Key: "k", TTL: -time.Second}, "ttl -1s is negative"},
-		{"negative interval", Options{Key: "k", Interval: -time.Second}, "interval -1s is negative"},
-		{"negative rise", Options{Key: "k", Rise: -1}, "must not be negative"},
+		{"no key", Options{Value: "v"}, "--key is empty"},
+		{"ttl below 1s", Options{Key: "k", TTL: 500 * time.Millisecond}, "--ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are): use 1s"},
+		{"ttl not whole seconds", Options{Key: "k", TTL: 1500 * time.Millisecond}, "use 2s"},
+		{"negative ttl", Options{Key: "k", TTL: -time.Second}, "--ttl must be positive, got -1s"},
+		{"negative interval", Options{Key: "k", Interval: -time.Second}, "--interval must be positive, got -1s"},
+		{"negative rise", Options{Key: "k", Rise: -1}, "--rise must be at least 1, got -1"},
+		{"negative fall", Options{Key: "k", Fall: -2}, "--fall must be at least 1, got -2"},
+		{"negative drain", Options{Key: "k", Drain: -time.Second}, "--drain must not be negative, got -1s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Run(context.Background(), nil, tt.o)

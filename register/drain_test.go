@@ -1,0 +1,59 @@
+package register
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confwatch/confwatch/internal/testetcd"
+)
+
+// TestDrainWaitsUntilCut: a stop while registered revokes the lease first,
+// then Run keeps going, STATUS= saying so, until CutDrain is closed.
+func TestDrainWaitsUntilCut(t *testing.T) {
+	srv := testetcd.Start(t)
+	cut := make(chan struct{})
+	r := start(t, newClient(t, srv.Endpoint), Options{Key: key, Value: "v", TTL: 5 * time.Second, Drain: time.Hour, CutDrain: cut})
+	waitFor(t, 5*time.Second, "registered", registered(t, srv.Client, key, "v", 0))
+	r.cancel()
+	waitFor(t, 10*time.Second, "drain STATUS=", func() bool { return lastStatus(r.notes) == "deregistered; draining 1h0m0s before exit" })
+	if _, st, _ := r.notes.snapshot(); !slices.Contains(st, "unregistered: stopped") {
+		t.Errorf("no final status before the drain; got %q", st)
+	}
+	if v, _ := get(t, srv.Client, key); v != "" {
+		t.Error("the key is still there while draining")
+	}
+	select {
+	case err := <-r.done:
+		t.Fatalf("Run returned during an hour's drain: %v", err)
+	default:
+	}
+	close(cut)
+	if err := r.stop(t); err != nil {
+		t.Fatalf("Run: %v", err)
+	}
+	if !strings.Contains(r.log.String(), "drain cut short") {
+		t.Errorf("no log of the drain cut short:\n%s", r.log)
+	}
+}
+
+// TestNoDrainWhenNotRegistered: with no key held at the stop there is
+// nothing to drain, so Run returns without waiting.
+func TestNoDrainWhenNotRegistered(t *testing.T) {
+	srv := testetcd.Start(t)
+	fail := CheckFunc(func(context.Context) error { return errors.New("connection refused") })
+	r := start(t, newClient(t, srv.Endpoint), Options{Key: key, Value: "v", Check: fail, Interval: 50 * time.Millisecond, Drain: time.Hour})
+	waitFor(t, 5*time.Second, "READY=1 after the first check", func() bool { n, _, _ := r.notes.snapshot(); return n == 1 })
+	if err := r.stop(t); err != nil { // fails the test unless Run returns within 10s: no hour's drain
+		t.Fatalf("Run: %v", err)
+	}
+	if _, st, _ := r.notes.snapshot(); slices.ContainsFunc(st, func(s string) bool { return strings.Contains(s, "draining") }) {
+		t.Errorf("drain status sent: %q", st)
+	}
+	if !strings.Contains(r.log.String(), "not registered when stopped: no drain") {
+		t.Errorf("no log of the skipped drain:\n%s", r.log)
+	}
+}
