@@ -39,6 +39,7 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 	for _, d := range r.Dirs {
 		view.Dirs = append(view.Dirs, kv.Dir{Key: d, Tree: src.Tree(d)})
 	}
+	view = view.Resolved()
 	c.Counts = view.Count()
 	t, ok := e.tmpl[r.Name]
 	if !ok {
