@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/agent/apply"
+	"github.com/confwatch/confwatch/agent/format"
 	"github.com/confwatch/confwatch/agent/guard"
 	"github.com/confwatch/confwatch/agent/kv"
 	"github.com/confwatch/confwatch/agent/resource"
@@ -47,6 +48,9 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 		return c
 	}
 	c.Data, c.Err = t.Execute(view)
+	if c.Err == nil {
+		c.Err = format.Check(r.OutputFormat, c.Data)
+	}
 	if c.Err != nil {
 		c.Err = fmt.Errorf("render %s: %w", r.Name, c.Err)
 		return c

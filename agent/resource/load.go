@@ -12,11 +12,12 @@ import (
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/diag"
+	"github.com/confwatch/confwatch/agent/format"
 )
 
 // forkKeys are keys of the maintained confd fork that confwatch accepts but
 // does not act on: a warning names them.
-var forkKeys = map[string]bool{"output_format": true, "debounce": true, "backend": true}
+var forkKeys = map[string]bool{"debounce": true, "backend": true}
 
 // Options are the global settings that shape resources.
 type Options struct {
@@ -143,6 +144,9 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	}
 	if s.ReloadUnit != "" && s.ReloadCmd != "" {
 		at("reload_unit", "set reload_unit or reload_cmd, not both")
+	}
+	if !format.Known(s.OutputFormat) {
+		at("output_format", fmt.Sprintf("output_format = %q: want %s", s.OutputFormat, strings.Join(format.Names, ", ")))
 	}
 	if !validMode(s.ReloadMode) {
 		at("reload_mode", fmt.Sprintf("reload_mode = %q: want reload, restart, reload-or-restart or try-reload-or-restart", s.ReloadMode))

@@ -48,6 +48,9 @@ type Spec struct {
 	MaxShrink         *string         `toml:"max_shrink"`
 	MinReloadInterval config.Duration `toml:"min_reload_interval"`
 	Wait              string          `toml:"wait"`
+	// OutputFormat (the confd fork's key): json, yaml or toml; a render
+	// that does not parse as it is refused before any check.
+	OutputFormat string `toml:"output_format"`
 }
 
 // Resource is a loaded, validated template resource.
