@@ -19,8 +19,11 @@ func checkCommand() *cli.Command {
 		Usage: "validate configuration, resources and templates without etcd",
 		Description: "Checks TOML syntax and types, unknown keys, template syntax and functions, that each src\n" +
 			"exists, that each dest directory exists and is writable, and that owner and group resolve.\n" +
-			"Prints every problem as file:line:col: message; exit status 1 if there is any.",
-		Flags:  commandFlags(),
+			"Prints every problem as file:line:col: message; exit status 1 if there is any.\n" +
+			"With --mock-data FILE it then renders every resource from FILE (a JSON or YAML mapping of etcd\n" +
+			"key to value) instead of etcd and prints each output, or with --diff a unified diff against the\n" +
+			"current dest; exit status 1 if a resource fails to render (say, a key FILE lacks) or would be refused.",
+		Flags:  append(commandFlags(), mockFlags()...),
 		Action: checkAction,
 	}
 }
@@ -32,9 +35,9 @@ func checkAction(c *cli.Context) error {
 	}
 	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix, KeepBroken: true})
 	for _, r := range res {
-		probs = append(probs, fsProblems(r)...)
+		probs = append(probs, fsProblems(r, c.IsSet(fMockData))...)
 	}
-	_, tprobs := engine.New(res, engine.Options{Log: l.log})
+	eng, tprobs := engine.New(res, engine.Options{Log: l.log})
 	probs = append(probs, tprobs...)
 	for _, p := range probs {
 		fmt.Fprintln(c.App.Writer, p.Error())
@@ -43,23 +46,31 @@ func checkAction(c *cli.Context) error {
 	if n > 0 {
 		return cli.Exit(fmt.Sprintf("%d problem(s) in %s", n, l.cfg.ConfDir), exitFailed)
 	}
+	if c.IsSet(fMockData) {
+		return renderMock(c, eng)
+	}
 	fmt.Fprintf(c.App.Writer, "ok: %d template resource(s) in %s\n", len(res), l.cfg.ConfDir)
 	return nil
 }
 
-// fsProblems checks what a resource needs from the file system.
-func fsProblems(r *resource.Resource) diag.List {
+// fsProblems checks what a resource needs from the file system. With
+// destWarn (rendering from mock data, say in a config repository's CI,
+// where the dests do not exist), dest problems are warnings.
+func fsProblems(r *resource.Resource, destWarn bool) diag.List {
 	var out diag.List
 	if _, err := os.Stat(r.SrcPath); err != nil {
 		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("src %s: %v", r.SrcPath, err)})
 	}
 	dir := filepath.Dir(r.Dest)
+	dest := func(msg string) {
+		out = append(out, diag.Problem{File: r.File, Msg: msg, Warning: destWarn})
+	}
 	if fi, err := os.Stat(dir); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s: %v", dir, err)})
+		dest(fmt.Sprintf("dest directory %s: %v", dir, err))
 	} else if !fi.IsDir() {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s is not a directory", dir)})
+		dest(fmt.Sprintf("dest directory %s is not a directory", dir))
 	} else if err := syscall.Access(dir, 2|1); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s is not writable: %v", dir, err)})
+		dest(fmt.Sprintf("dest directory %s is not writable: %v", dir, err))
 	}
 	return out
 }
