@@ -96,7 +96,8 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 		line, col := diag.KeyPosition(data, toml.Key{"template", key})
 		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Msg: msg})
 	}
-	r := &Resource{Spec: s, File: file, Name: strings.TrimSuffix(filepath.Base(file), ".toml")}
+	r := &Resource{Spec: s, File: file, Name: strings.TrimSuffix(filepath.Base(file), ".toml"),
+		TplDir: filepath.Join(opts.ConfDir, "templates")}
 	if !bytesHasTemplate(data) {
 		at("template", "no [template] table")
 		return nil, probs

@@ -59,6 +59,7 @@ type Resource struct {
 	Name     string      // resource file name without .toml
 	File     string      // the .toml file it came from
 	SrcPath  string      // absolute template path
+	TplDir   string      // <confdir>/templates: where include finds files
 	Dirs     []string    // etcd directories read: prefix joined to each key, no trailing slash
 	FileMode fs.FileMode // 0 when unset: keep dest's mode, else 0644
 	Shrink   float64     // max_shrink as a fraction in [0,1]; 1 disables the guard
