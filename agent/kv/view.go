@@ -43,7 +43,7 @@ func Visible(prefix, k string) string {
 // View presents the keys of several Dirs to a template the way confd does:
 // every key is shown as Visible makes it, and only keys inside the Dirs are
 // visible. When two etcd keys show as one (/k//a and /k/a), the one that
-// needed no cleaning wins, else the first in key order.
+// needed no cleaning wins, else the last in key order.
 //
 // A View is cheap to build and holds no copy of the data, unless a key or
 // the prefix needs cleaning: then Resolved copies the visible keys once
@@ -94,21 +94,27 @@ func (v View) plain() bool {
 	return true
 }
 
-// visible builds the tree of visible keys.
+// visible builds the tree of visible keys. Pairs whose key needed cleaning
+// go first, so that on a collision the one that needed none wins (Reset
+// keeps the last of duplicates).
 func (v View) visible() *Tree {
-	out := NewTree()
-	exact := map[string]bool{}
+	p := ConfdPrefix(v.Prefix)
+	var exact, cleaned []Pair
 	for _, d := range v.Dirs {
 		for i, k := range d.Tree.keys {
-			vk := Visible(v.Prefix, k)
-			clean := vk == "/"+strings.TrimPrefix(strings.TrimPrefix(k, ConfdPrefix(v.Prefix)), "/")
-			if _, seen := out.Get(vk); seen && (exact[vk] || !clean) {
+			vk := strings.TrimPrefix(k, p)
+			if !strings.HasPrefix(vk, "/") {
+				vk = "/" + vk
+			}
+			if c := path.Clean(vk); c != vk {
+				cleaned = append(cleaned, Pair{c, d.Tree.vals[i]})
 				continue
 			}
-			out.Put(vk, d.Tree.vals[i])
-			exact[vk] = clean
+			exact = append(exact, Pair{vk, d.Tree.vals[i]})
 		}
 	}
+	out := NewTree()
+	out.Reset(append(cleaned, exact...))
 	return out
 }
 
