@@ -50,6 +50,8 @@ func TestViewShowsConfdKeys(t *testing.T) {
 			map[string]string{"/s/x": "1"}, "/s/x=1;"},
 		{"the prefix itself is /", "/p", map[string][]string{"/p": {"/p", "root", "/p/a", "1"}},
 			map[string]string{"/": "root", "/a": "1"}, "/=root;/a=1;"},
+		{"a prefix that needs cleaning is not cut off, as in confd", "/p//q", map[string][]string{"/p/q/s": {"/p/q/s/x", "1"}},
+			map[string]string{"/p/q/s/x": "1", "/s/x": ""}, "/p/q/s/x=1;"},
 		{"several dirs", "/p/", map[string][]string{"/p/a": {"/p/a/x", "1"}, "/p/b": {"/p/b//y", "2"}},
 			map[string]string{"/a/x": "1", "/b/y": "2"}, "/a/x=1;/b/y=2;"},
 	} {
