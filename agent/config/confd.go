@@ -64,7 +64,17 @@ func LoadConfd(path string, c *Config) (ConfdResult, error) {
 		return res, err
 	}
 	data := readOrNil(path)
+	resource := false
 	for _, k := range tolerated {
+		if k[0] == "template" {
+			// A template resource passed as -config-file (the seed's own
+			// command line does): one warning, not one per key.
+			if !resource {
+				resource = true
+				res.Warnings = append(res.Warnings, resourceAsConfd(path, data))
+			}
+			continue
+		}
 		line, col := diag.KeyPosition(data, k)
 		msg := fmt.Sprintf("confd key %q has no meaning for confwatch and is ignored", k.String())
 		if !ignored[k[0]] {
@@ -143,4 +153,13 @@ func CheckBackend(b string) (warning string, err error) {
 	default:
 		return "", fmt.Errorf("%w: backend = %q: confwatch reads etcd v3 only (etcdv3)", ErrInvalid, b)
 	}
+}
+
+// resourceAsConfd is the warning for a template resource given where
+// confd.toml was expected (-config-file conf.d/nginx.toml).
+func resourceAsConfd(path string, data []byte) diag.Problem {
+	line, col := diag.KeyPosition(data, toml.Key{"template"})
+	return diag.Problem{File: path, Line: line, Col: col, Warning: true,
+		Msg: "this is a template resource ([template]), not a confd.toml: -config-file ignores it; " +
+			"template resources are read from the confdir's conf.d/ (-confdir), where it is used if it lies there"}
 }

@@ -56,7 +56,7 @@ func New(res []*resource.Resource, opts Options) (*Engine, diag.List) {
 		applier: &apply.Applier{Log: opts.Log, Run: opts.Runner, NoReload: opts.SyncOnly}}
 	var probs diag.List
 	for _, r := range res {
-		t, err := render.ParseFile(r.SrcPath)
+		t, err := render.ParseFileIn(r.SrcPath, r.TplDir)
 		if err != nil {
 			probs = append(probs, templateProblem(r, err))
 			continue

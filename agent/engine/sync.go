@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/confwatch/confwatch/agent/apply"
+	"github.com/confwatch/confwatch/agent/format"
 	"github.com/confwatch/confwatch/agent/guard"
 	"github.com/confwatch/confwatch/agent/kv"
 	"github.com/confwatch/confwatch/agent/resource"
@@ -38,6 +39,7 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 	for _, d := range r.Dirs {
 		view.Dirs = append(view.Dirs, kv.Dir{Key: d, Tree: src.Tree(d)})
 	}
+	view = view.Resolved()
 	c.Counts = view.Count()
 	t, ok := e.tmpl[r.Name]
 	if !ok {
@@ -45,6 +47,9 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 		return c
 	}
 	c.Data, c.Err = t.Execute(view)
+	if c.Err == nil {
+		c.Err = format.Check(r.OutputFormat, c.Data)
+	}
 	if c.Err != nil {
 		c.Err = fmt.Errorf("render %s: %w", r.Name, c.Err)
 		return c

@@ -1,6 +1,7 @@
 package kv
 
 import (
+	"path"
 	"sort"
 	"strings"
 )
@@ -28,10 +29,22 @@ type Tree struct {
 	m    map[string]string
 	keys []string // sorted
 	vals []string // vals[i] is the value of keys[i]
+	odd  int      // keys that are not clean paths (see Odd)
 }
 
 // NewTree returns an empty tree.
 func NewTree() *Tree { return &Tree{m: map[string]string{}} }
+
+// Odd reports how many keys are not clean paths ("/k//dbl", "/k/trail/",
+// "/a/./b"): confd shows those to templates cleaned (see View).
+func (t *Tree) Odd() int { return t.odd }
+
+func oddKey(k string) int {
+	if k != "/" && path.Clean(k) != k {
+		return 1
+	}
+	return 0
+}
 
 // Len reports the number of keys.
 func (t *Tree) Len() int { return len(t.keys) }
@@ -54,6 +67,7 @@ func (t *Tree) Put(key, value string) bool {
 		t.vals[i] = value
 		return true
 	}
+	t.odd += oddKey(key)
 	t.keys = append(t.keys, "")
 	copy(t.keys[i+1:], t.keys[i:])
 	t.keys[i] = key
@@ -69,6 +83,7 @@ func (t *Tree) Delete(key string) bool {
 		return false
 	}
 	delete(t.m, key)
+	t.odd -= oddKey(key)
 	i := sort.SearchStrings(t.keys, key)
 	t.keys = append(t.keys[:i], t.keys[i+1:]...)
 	t.vals = append(t.vals[:i], t.vals[i+1:]...)
@@ -78,6 +93,14 @@ func (t *Tree) Delete(key string) bool {
 // Reset replaces the whole content with pairs (which need not be sorted;
 // etcd's key order takes a faster path).
 func (t *Tree) Reset(pairs []Pair) {
+	t.reset(pairs)
+	t.odd = 0
+	for _, k := range t.keys {
+		t.odd += oddKey(k)
+	}
+}
+
+func (t *Tree) reset(pairs []Pair) {
 	if sortedUnique(pairs) {
 		t.m = make(map[string]string, len(pairs))
 		t.keys = make([]string, len(pairs))

@@ -16,8 +16,8 @@ import (
 )
 
 // extraFuncs are functions of the maintained fork abtreece/confd (v0.41),
-// with the fork's names and semantics. Left out: include (needs the template
-// directory; file access belongs to the caller), lookupIfaceIPV4/IPV6 (the
+// with the fork's names and semantics (include, which needs the template
+// directory, is in include.go). Left out: lookupIfaceIPV4/IPV6 (the
 // fork's versions print "<nil>" or an IPv4 address for interfaces without the
 // family), the case converters and pluck.
 var extraFuncs = template.FuncMap{

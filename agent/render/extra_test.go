@@ -26,6 +26,7 @@ var extraCases = []fnCase{
 	{name: "nospace", text: `{{nospace " a b\tc\n"}}`, want: "abc"},
 	{name: "dict list append", text: `{{$l := list 1 "b"}}{{$l = append $l 3}}{{$l}} {{index (dict "k" "v") "k"}}`, want: "[1 b 3] v"},
 	{name: "hasKey keys values", text: `{{$m := fromJson "{\"b\":2,\"a\":1}"}}{{hasKey $m "a"}} {{hasKey $m "z"}} {{keys $m}} {{values $m}}`, want: "true false [a b] [1 2]"},
+	{name: "include", store: tree("/a", "1"), text: `{{include "testdata/include/part.tmpl"}}|{{include "testdata/include/part.tmpl" "x"}}`, want: "part 1|part 1 dot=x"},
 	{name: "sha256sum", text: `{{sha256sum "abc"}}`, want: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
 }
 

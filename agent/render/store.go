@@ -17,18 +17,23 @@ import (
 type Pairs []kv.Pair
 
 // binding is the store the store functions of one template clone read.
-type binding struct{ store kv.Store }
+type binding struct {
+	store kv.Store
+	inc   *includer // resolves include; nil: include fails
+	stack []string  // files being executed, outermost first (for include)
+}
 
 // storeFuncs returns memkv's functions bound to b.
 func storeFuncs(b *binding) template.FuncMap {
 	return template.FuncMap{
-		"exists": b.exists,
-		"get":    b.get,
-		"gets":   b.gets,
-		"getv":   b.getv,
-		"getvs":  b.getvs,
-		"ls":     b.ls,
-		"lsdir":  b.lsdir,
+		"exists":  b.exists,
+		"include": b.include,
+		"get":     b.get,
+		"gets":    b.gets,
+		"getv":    b.getv,
+		"getvs":   b.getvs,
+		"ls":      b.ls,
+		"lsdir":   b.lsdir,
 	}
 }
 

@@ -20,6 +20,7 @@ import (
 // made only when the pool is empty, so a steady-state Execute costs no
 // parsing, cloning or function-map building.
 type Template struct {
+	inc  *includer // include's directory and parsed files, shared with them
 	path string
 	name string             // text/template name: filepath.Base(path), as confd
 	text []byte             // source, for error columns
@@ -35,24 +36,53 @@ type instance struct {
 }
 
 // Parse parses text (read from file path, used in errors) with every confd
-// function defined. Syntax errors and unknown functions come back as *Error
-// with File, Line, Col (0 if unknown) and Msg.
+// function defined; include reads files relative to path's directory.
+// Syntax errors and unknown functions come back as *Error with File, Line,
+// Col (0 if unknown) and Msg.
 func Parse(path string, text []byte) (*Template, error) {
+	return ParseIn(path, filepath.Dir(path), text)
+}
+
+// ParseIn is Parse with include reading files relative to dir (confd's
+// templates/). Files named by include with a constant name are parsed here,
+// recursively, so a missing file, a syntax error in it, a cycle or too deep
+// a nesting is a parse error at the include. An empty dir is path's.
+func ParseIn(path, dir string, text []byte) (*Template, error) {
+	if dir == "" {
+		dir = filepath.Dir(path)
+	}
+	t, err := parseText(newIncluder(dir), path, text)
+	if err != nil {
+		return nil, err
+	}
+	if err := t.checkIncludes([]string{absPath(path)}); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+func parseText(inc *includer, path string, text []byte) (*Template, error) {
 	name := filepath.Base(path)
 	base, err := template.New(name).Funcs(funcMap(&binding{})).Parse(string(text))
 	if err != nil {
 		return nil, parseError(path, name, text, err)
 	}
-	return &Template{path: path, name: name, text: text, base: base}, nil
+	return &Template{inc: inc, path: path, name: name, text: text, base: base}, nil
 }
 
-// ParseFile reads and parses path. A read error is returned as is (wrapped).
+// ParseFile reads and parses path, include reading files relative to path's
+// directory. A read error is returned as is (wrapped).
 func ParseFile(path string) (*Template, error) {
+	return ParseFileIn(path, filepath.Dir(path))
+}
+
+// ParseFileIn reads and parses path, include reading files relative to dir.
+func ParseFileIn(path, dir string) (*Template, error) {
 	text, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}
-	return Parse(path, text)
+	return ParseIn(path, dir, text)
 }
 
 // Path returns the path the template was parsed from.
@@ -64,15 +94,21 @@ func (t *Template) Path() string { return t.path }
 // any other execution error returns *Error naming the template file, line and
 // column and, for a missing key, the key. On error no output is returned.
 func (t *Template) Execute(store kv.Store) ([]byte, error) {
+	return t.execute(orEmpty(store), nil, []string{absPath(t.path)})
+}
+
+// execute runs t with dot set to data; stack is the chain of files being
+// executed, ending with t's own.
+func (t *Template) execute(store kv.Store, data any, stack []string) ([]byte, error) {
 	in, err := t.instance()
 	if err != nil {
 		return nil, err
 	}
-	in.b.store = orEmpty(store)
+	in.b.store, in.b.stack = store, stack
 	var buf bytes.Buffer
 	buf.Grow(int(t.hint.Load()))
-	err = in.t.Execute(&buf, nil)
-	in.b.store = nil
+	err = in.t.Execute(&buf, data)
+	in.b.store, in.b.stack = nil, nil
 	t.pool.Put(in)
 	if err != nil {
 		return nil, execError(t.path, t.name, err)
@@ -90,7 +126,7 @@ func (t *Template) instance() (*instance, error) {
 	if err != nil {
 		return nil, fmt.Errorf("clone template %s: %w", t.path, err)
 	}
-	b := &binding{}
+	b := &binding{inc: t.inc}
 	c.Funcs(storeFuncs(b))
 	return &instance{t: c, b: b}, nil
 }

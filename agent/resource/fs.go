@@ -11,19 +11,24 @@ import (
 
 // FSProblems checks what r needs from the file system, for `check`: that src
 // exists, and that dest's directory exists, is a directory and is writable.
-// Each problem names r's file.
-func (r *Resource) FSProblems() diag.List {
+// Each problem names r's file. With destWarn (rendering from mock data, say in
+// a config repository's CI, where the dests do not exist), dest problems are
+// warnings.
+func (r *Resource) FSProblems(destWarn bool) diag.List {
 	var out diag.List
 	if _, err := os.Stat(r.SrcPath); err != nil {
 		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("src %s: %v", r.SrcPath, err)})
 	}
 	dir := filepath.Dir(r.Dest)
+	dest := func(msg string) {
+		out = append(out, diag.Problem{File: r.File, Msg: msg, Warning: destWarn})
+	}
 	if fi, err := os.Stat(dir); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s: %v", dir, err)})
+		dest(fmt.Sprintf("dest directory %s: %v", dir, err))
 	} else if !fi.IsDir() {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s is not a directory", dir)})
+		dest(fmt.Sprintf("dest directory %s is not a directory", dir))
 	} else if err := syscall.Access(dir, 2|1); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest directory %s is not writable: %v", dir, err)})
+		dest(fmt.Sprintf("dest directory %s is not writable: %v", dir, err))
 	}
 	return out
 }

@@ -12,12 +12,13 @@ import (
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/diag"
+	"github.com/confwatch/confwatch/agent/format"
 	"github.com/confwatch/confwatch/agent/systemd"
 )
 
 // forkKeys are keys of the maintained confd fork that confwatch accepts but
 // does not act on: a warning names them.
-var forkKeys = map[string]bool{"output_format": true, "debounce": true, "backend": true}
+var forkKeys = map[string]bool{"debounce": true, "backend": true}
 
 // Options are the global settings that shape resources.
 type Options struct {
@@ -96,7 +97,8 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 		line, col := diag.KeyPosition(data, toml.Key{"template", key})
 		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Msg: msg})
 	}
-	r := &Resource{Spec: s, File: file, Name: strings.TrimSuffix(filepath.Base(file), ".toml")}
+	r := &Resource{Spec: s, File: file, Name: strings.TrimSuffix(filepath.Base(file), ".toml"),
+		TplDir: filepath.Join(opts.ConfDir, "templates")}
 	if !bytesHasTemplate(data) {
 		at("template", "no [template] table")
 		return nil, probs
@@ -144,6 +146,9 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	}
 	if s.ReloadUnit != "" && s.ReloadCmd != "" {
 		at("reload_unit", "set reload_unit or reload_cmd, not both")
+	}
+	if !format.Known(s.OutputFormat) {
+		at("output_format", fmt.Sprintf("output_format = %q: want %s", s.OutputFormat, strings.Join(format.Names, ", ")))
 	}
 	if s.ReloadMode != "" && !systemd.ValidMode(s.ReloadMode) {
 		at("reload_mode", fmt.Sprintf("reload_mode = %q: want %s", s.ReloadMode, orList(systemd.Modes())))

@@ -48,6 +48,9 @@ type Spec struct {
 	MaxShrink         *string         `toml:"max_shrink"`
 	MinReloadInterval config.Duration `toml:"min_reload_interval"`
 	Wait              string          `toml:"wait"`
+	// OutputFormat (the confd fork's key): json, yaml or toml; a render
+	// that does not parse as it is refused before any check.
+	OutputFormat string `toml:"output_format"`
 }
 
 // Resource is a loaded, validated template resource.
@@ -56,6 +59,7 @@ type Resource struct {
 	Name     string      // resource file name without .toml
 	File     string      // the .toml file it came from
 	SrcPath  string      // absolute template path
+	TplDir   string      // <confdir>/templates: where include finds files
 	Dirs     []string    // etcd directories read: prefix joined to each key, no trailing slash
 	FileMode fs.FileMode // 0 when unset: keep dest's mode, else 0644
 	Shrink   float64     // max_shrink as a fraction in [0,1]; 1 disables the guard
