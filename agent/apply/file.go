@@ -44,6 +44,8 @@ func restore(dest string, old atomicfile.Current) error {
 	if err != nil {
 		return err
 	}
-	_, err = swap(staged, dest, old.Data, old.Attrs)
+	if _, err = swap(staged, dest, old.Data, old.Attrs); err != nil {
+		_ = os.Remove(staged) // a failed rename leaves it
+	}
 	return err
 }
