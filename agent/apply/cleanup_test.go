@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -44,5 +45,24 @@ func TestNoStagedFileLeftOnENOSPC(t *testing.T) {
 	}
 	if got, _ := os.ReadFile(dest); string(got) != "good\n" {
 		t.Fatalf("dest = %q", got)
+	}
+}
+
+// TestSweepRemovesStaleStagedFiles: staged files a crash left beside dest
+// are removed; other hidden files are not.
+func TestSweepRemovesStaleStagedFiles(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "site.conf")
+	for _, n := range []string{"site.conf", ".site.conf.confwatch-123", ".site.conf.confwatch-9", ".other.confwatch-1", ".site.conf.swp"} {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := Sweep(dest)
+	if err != nil || n != 2 {
+		t.Fatalf("Sweep = %d, %v; want 2 removed", n, err)
+	}
+	if got := strings.Join(entries(t, dir), " "); got != ".other.confwatch-1 .site.conf.swp site.conf" {
+		t.Fatalf("left: %s", got)
 	}
 }

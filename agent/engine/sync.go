@@ -12,6 +12,7 @@ import (
 	"github.com/confwatch/confwatch/agent/kv"
 	"github.com/confwatch/confwatch/agent/resource"
 	"github.com/confwatch/confwatch/agent/state"
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // Source is the data a render reads: one tree per etcd directory, all at one
@@ -148,7 +149,7 @@ func (e *Engine) settled(c *Candidate) (Status, bool) {
 	case c.Err != nil:
 		st.State, st.Err = StateFailed, c.Err
 	case c.Refused != nil:
-		if cur, err := os.ReadFile(c.Res.Dest); err == nil && bytes.Equal(cur, c.Data) {
+		if cur, err := atomicfile.Read(c.Res.Dest); err == nil && cur.Exists && bytes.Equal(cur.Data, c.Data) {
 			st.State = StateUnchanged
 			e.record(c)
 			break
@@ -166,9 +167,9 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Status
 	var out []Status
 	for _, it := range items {
 		c := byName[it.Name]
-		cur, err := os.ReadFile(it.Dest)
-		st := Status{Name: it.Name, Dest: it.Dest, Revision: c.Revision, State: StateUnchanged, DestExists: err == nil}
-		if err != nil || !bytes.Equal(cur, it.Data) {
+		cur, err := atomicfile.Read(it.Dest) // never blocks on a FIFO
+		st := Status{Name: it.Name, Dest: it.Dest, Revision: c.Revision, State: StateUnchanged, DestExists: cur.Exists}
+		if err != nil || !cur.Exists || !bytes.Equal(cur.Data, it.Data) {
 			st.State, st.Changed = StateWouldDo, true
 		}
 		e.opts.Log.Warn("noop: destination not modified", "resource", it.Name, "dest", it.Dest, "would_change", st.Changed)
