@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -12,6 +11,7 @@ import (
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/resource"
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 func planCommand() *cli.Command {
@@ -63,11 +63,9 @@ func planOne(w io.Writer, eng *engine.Engine, r *resource.Resource, snap *etcd.S
 		fmt.Fprintf(w, "action: none: render failed: %v\n\n", c.Err)
 		return true
 	}
-	cur, err := os.ReadFile(r.Dest)
-	if err != nil {
-		cur = nil
-	}
-	if err == nil && string(cur) == string(c.Data) {
+	f, err := atomicfile.Read(r.Dest) // never blocks on a FIFO dest
+	cur := f.Data
+	if err == nil && f.Exists && string(cur) == string(c.Data) {
 		fmt.Fprintf(w, "action: none (up to date)\n\n")
 		return false
 	}
