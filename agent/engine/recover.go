@@ -21,7 +21,7 @@ func (e *Engine) Recover() error {
 		}
 		if restored {
 			e.opts.Log.Warn("restored the previous file: the agent stopped during its in-place check", "resource", r.Name, "dest", r.Dest)
-			e.unsettled(r.Name, true)
+			e.unsettled(r, true)
 		}
 	}
 	return errors.Join(errs...)

@@ -51,7 +51,7 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 		return c
 	}
 	policy := guard.Policy{AllowEmpty: r.AllowEmpty, MaxShrink: r.Shrink}
-	prev := e.opts.State.Get(r.Name).CountsFor(r.Dirs)
+	prev := e.opts.State.Get(stateKey(r)).CountsFor(r.Dirs)
 	if err := guard.Check(policy, r.Dirs, prev, c.Counts); err != nil && !e.opts.Force {
 		c.Refused = err
 	}
@@ -97,7 +97,7 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	// reload, the next start redoes the apply instead of finding the file
 	// "unchanged".
 	for _, it := range items {
-		e.unsettled(it.Name, true)
+		e.unsettled(byName[it.Name].Res, true)
 	}
 	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
 	for _, res := range o.Results {
@@ -116,7 +116,7 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		if st.OK() {
 			e.record(c)
 		} else if !res.Unsettled {
-			e.unsettled(res.Name, false) // dest is back to what it was
+			e.unsettled(c.Res, false) // dest is back to what it was
 		}
 		e.log(st)
 		e.setStatus(st)
@@ -180,7 +180,7 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Status
 }
 
 func (e *Engine) record(c *Candidate) {
-	if err := e.opts.State.Put(c.Res.Name, state.Applied{Revision: c.Revision, Dirs: c.Res.Dirs, Counts: c.Counts, At: time.Now()}); err != nil {
+	if err := e.opts.State.Put(stateKey(c.Res), state.Applied{Revision: c.Revision, Dirs: c.Res.Dirs, Counts: c.Counts, At: time.Now()}); err != nil {
 		e.opts.Log.Warn("cannot record applied state; guards fall back to memory", "resource", c.Res.Name, "err", err)
 	}
 }
@@ -201,17 +201,21 @@ func (e *Engine) log(st Status) {
 
 func (e *Engine) item(c *Candidate) apply.Item {
 	r := c.Res
-	prev := e.opts.State.Get(r.Name)
+	prev := e.opts.State.Get(stateKey(r))
 	return apply.Item{Name: r.Name, Dest: r.Dest, Data: c.Data, Mode: r.FileMode, UID: r.UID, GID: r.GID,
 		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration, CheckInPlace: r.InPlaceCheck(),
 		Unsettled: prev != nil && prev.Unsettled}
 }
 
-func (e *Engine) unsettled(name string, on bool) {
-	if err := e.opts.State.SetUnsettled(name, on); err != nil {
-		e.opts.Log.Warn("cannot record apply state", "resource", name, "err", err)
+func (e *Engine) unsettled(r *resource.Resource, on bool) {
+	if err := e.opts.State.SetUnsettled(stateKey(r), on); err != nil {
+		e.opts.Log.Warn("cannot record apply state", "resource", r.Name, "err", err)
 	}
 }
+
+// stateKey is where r's applied state is kept: per name and dest, so
+// resources of one name in two confdirs sharing a state dir keep apart.
+func stateKey(r *resource.Resource) string { return state.Key(r.Name, r.Dest) }
 
 func exists(p string) bool {
 	_, err := os.Stat(p)
