@@ -5,6 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/agent/dirlock"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/systemd"
 	"github.com/confwatch/confwatch/agent/watch"
@@ -38,8 +39,30 @@ func runAgent(c *cli.Context, interval time.Duration) error {
 	if err != nil {
 		return err
 	}
+	lk, err := claim(s)
+	if err != nil {
+		return err
+	}
+	defer lk.Release()
 	a := &agent{c: c, poll: interval, notify: sdnotify.New(), mgr: mgr}
 	return a.run(s)
+}
+
+// claim locks the agent's confdir and state_dir (a second agent on either
+// exits 2, naming the first) and repairs what a killed agent left beside its
+// destinations. A noop agent changes nothing and takes no lock.
+func claim(s *setup) (*dirlock.Lock, error) {
+	if s.cfg.Noop {
+		return nil, nil
+	}
+	lk, err := dirlock.Acquire(dirlock.Dir{Path: s.cfg.ConfDir, What: "confdir"}, dirlock.Dir{Path: s.cfg.StateDir, What: "state_dir"})
+	if err != nil {
+		return nil, cli.Exit(err, exitUsage)
+	}
+	if err := s.eng.Recover(); err != nil {
+		s.log.Error("cannot repair what the last run left beside a destination", "err", err)
+	}
+	return lk, nil
 }
 
 // logHooks are the hooks every agent has: a log line per change.
