@@ -71,14 +71,14 @@ const (
 )
 
 // InPlaceCheck reports whether check_cmd runs with the candidate at dest:
-// as set by check_in_place, else whenever check_cmd does not mention
-// {{.src}} (it checks the service's whole configuration, like `nginx -t`,
-// which would otherwise test the old file).
+// as set by check_in_place, else whenever check_cmd's template does not
+// reference {{.src}} (apply.UsesSrc: it checks the service's whole
+// configuration, like `nginx -t`, which would otherwise test the old file).
 func (r *Resource) InPlaceCheck() bool {
 	if r.CheckInPlace != nil {
 		return *r.CheckInPlace
 	}
-	return r.CheckCmd != "" && !strings.Contains(r.CheckCmd, ".src")
+	return r.CheckCmd != "" && !apply.UsesSrc(r.CheckCmd)
 }
 
 // Group is the name of the reload transaction the resource belongs to:
