@@ -3,8 +3,12 @@ package engine
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
+	"github.com/confwatch/confwatch/agent/render"
 	"github.com/confwatch/confwatch/agent/state"
 )
 
@@ -47,5 +51,32 @@ func TestLegacyStateFileIsRead(t *testing.T) {
 	}
 	if sts := e.Sync(context.Background(), keys(1)); sts[0].State != StateRefused {
 		t.Fatalf("10 keys in the old state file, 1 now: %v, want refused", sts[0])
+	}
+}
+
+// TestBlankRenderOfKeysIsRefused: a template that renders nothing although
+// its directory has keys (a typo in a gets pattern) keeps the last good
+// file. Before, dest became 0 bytes.
+func TestBlankRenderOfKeysIsRefused(t *testing.T) {
+	e, out, _ := setup(t, Options{})
+	ctx := context.Background()
+	if sts := e.Sync(ctx, keys(2)); !sts[0].OK() {
+		t.Fatal(sts)
+	}
+	tmpl := filepath.Join(filepath.Dir(out), "templates", "t.tmpl")
+	if err := os.WriteFile(tmpl, []byte("{{ range gets \"/typo/*\" }}{{ .Key }}\n{{ end }}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tp, err := render.ParseFile(tmpl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tmpl["a"] = tp
+	sts := e.Sync(ctx, keys(3))
+	if sts[0].State != StateRefused || !strings.Contains(sts[0].Err.Error(), "render is empty") {
+		t.Fatalf("blank render: %v", sts[0])
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "a")); !strings.Contains(string(b), "/a/1=v") {
+		t.Fatalf("dest replaced: %q", b)
 	}
 }

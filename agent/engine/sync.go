@@ -52,7 +52,11 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 	}
 	policy := guard.Policy{AllowEmpty: r.AllowEmpty, MaxShrink: r.Shrink}
 	prev := e.opts.State.Get(stateKey(r)).CountsFor(r.Dirs)
-	if err := guard.Check(policy, r.Dirs, prev, c.Counts); err != nil && !e.opts.Force {
+	err := guard.Check(policy, r.Dirs, prev, c.Counts)
+	if err == nil {
+		err = guard.Blank(policy, r.Dirs, c.Counts, c.Data)
+	}
+	if err != nil && !e.opts.Force {
 		c.Refused = err
 	}
 	return c
