@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -64,14 +63,25 @@ func (t *Template) Path() string { return t.path }
 // any other execution error returns *Error naming the template file, line and
 // column and, for a missing key, the key. On error no output is returned.
 func (t *Template) Execute(store kv.Store) ([]byte, error) {
+	return t.ExecuteMax(store, DefaultMaxOutput)
+}
+
+// ExecuteMax is Execute with the output bounded to max bytes (max_output;
+// 0 or less means DefaultMaxOutput): a larger render stops at the limit and
+// is an error wrapping ErrTooLarge.
+func (t *Template) ExecuteMax(store kv.Store, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxOutput
+	}
 	in, err := t.instance()
 	if err != nil {
 		return nil, err
 	}
 	in.b.store = orEmpty(store)
-	var buf bytes.Buffer
-	buf.Grow(int(t.hint.Load()))
-	err = in.t.Execute(&buf, nil)
+	w := &limitWriter{max: max}
+	buf := &w.buf
+	buf.Grow(int(min(t.hint.Load(), max)))
+	err = in.t.Execute(w, nil)
 	in.b.store = nil
 	t.pool.Put(in)
 	if err != nil {
