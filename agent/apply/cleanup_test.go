@@ -3,11 +3,13 @@ package apply
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // smallTmpfs mounts a tmpfs of size bytes on a new directory, or skips.
@@ -64,5 +66,28 @@ func TestSweepRemovesStaleStagedFiles(t *testing.T) {
 	}
 	if got := strings.Join(entries(t, dir), " "); got != ".other.confwatch-1 .site.conf.swp site.conf" {
 		t.Fatalf("left: %s", got)
+	}
+}
+
+// TestCommandOutputIsBounded: a check printing 10 MB is kept to
+// MaxCommandOutput and logged clipped. Before, the whole output was kept and
+// logged as one line.
+func TestCommandOutputIsBounded(t *testing.T) {
+	out, err := Shell{}.Run(context.Background(), "head -c 10000000 /dev/zero | tr '\\0' x; exit 1", time.Minute)
+	if err == nil {
+		t.Fatal("want the exit status")
+	}
+	if len(out) > MaxCommandOutput+100 || !strings.Contains(string(out), "bytes of output dropped") {
+		t.Fatalf("kept %d bytes, tail %q", len(out), out[max(0, len(out)-60):])
+	}
+	var logged strings.Builder
+	a := newApplier()
+	a.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	a.logOutput("check_cmd", "r", "cmd", out, err)
+	if logged.Len() > 2*maxLogged {
+		t.Fatalf("log line of %d bytes", logged.Len())
+	}
+	if got := withOutput(err, out).Error(); len(got) > 3000 {
+		t.Fatalf("error of %d bytes", len(got))
 	}
 }

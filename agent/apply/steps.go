@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // stageErr tags an error with the stage it came from.
@@ -147,8 +148,11 @@ func (a *Applier) cleanup(todo []*pending) {
 	}
 }
 
+// maxLogged bounds the command output one log line carries.
+const maxLogged = 4000
+
 func (a *Applier) logOutput(what, name, cmd string, out []byte, err error) {
-	msg := strings.TrimSpace(string(out))
+	msg := clip(strings.TrimSpace(string(out)), maxLogged)
 	if err != nil {
 		a.Log.Error(what+" failed", "resource", name, "cmd", cmd, "err", err, "output", msg)
 		return
@@ -195,9 +199,16 @@ func (e *outputErr) Error() string {
 func (e *outputErr) Unwrap() error { return e.err }
 
 func withOutput(err error, out []byte) error {
-	s := strings.TrimSpace(string(out))
-	if len(s) > 2000 {
-		s = s[:2000] + "..."
+	return &outputErr{err, clip(strings.TrimSpace(string(out)), 2000)}
+}
+
+// clip cuts s to at most n bytes (on a rune boundary), marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return &outputErr{err, s}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("... [%d bytes more]", len(s)-n)
 }

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -78,5 +79,23 @@ func TestBlankRenderOfKeysIsRefused(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(out, "a")); !strings.Contains(string(b), "/a/1=v") {
 		t.Fatalf("dest replaced: %q", b)
+	}
+}
+
+// TestRenderPastMaxOutputFails: a render larger than max_output is a render
+// error and the file stays. Before, any size was rendered (200 MB took 618 MB).
+func TestRenderPastMaxOutputFails(t *testing.T) {
+	e, out, _ := setup(t, Options{})
+	ctx := context.Background()
+	if sts := e.Sync(ctx, keys(1)); !sts[0].OK() {
+		t.Fatal(sts)
+	}
+	e.res[0].OutputLimit = 20
+	sts := e.Sync(ctx, keys(10))
+	if sts[0].State != StateFailed || !errors.Is(sts[0].Err, render.ErrTooLarge) {
+		t.Fatalf("render past max_output: %v", sts[0])
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "a")); string(b) != "/a/0=v\n" {
+		t.Fatalf("dest = %q", b)
 	}
 }

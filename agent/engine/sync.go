@@ -45,7 +45,7 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 		c.Err = fmt.Errorf("template %s was not parsed", r.SrcPath)
 		return c
 	}
-	c.Data, c.Err = t.Execute(view)
+	c.Data, c.Err = t.ExecuteMax(view, r.OutputLimit)
 	if c.Err != nil {
 		c.Err = fmt.Errorf("render %s: %w", r.Name, c.Err)
 		return c

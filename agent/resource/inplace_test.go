@@ -26,3 +26,27 @@ func TestInPlaceCheckFromTheTemplate(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int64
+		err  bool
+	}{
+		{"", 64 << 20, false},
+		{"64MiB", 64 << 20, false},
+		{"512 KiB", 512 << 10, false},
+		{"1GiB", 1 << 30, false},
+		{"1000", 1000, false},
+		{"0", 0, true},
+		{"-1MiB", 0, true},
+		{"10MB", 0, true},
+		{"99999999GiB", 0, true},
+	}
+	for _, tt := range tests {
+		got, err := parseSize(tt.in)
+		if got != tt.want || (err != nil) != tt.err {
+			t.Errorf("parseSize(%q) = %d, %v; want %d (error %v)", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
