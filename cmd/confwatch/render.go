@@ -25,6 +25,7 @@ func renderAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	repairIfFree(s)
 	return renderOnce(c, s)
 }
 

@@ -65,6 +65,19 @@ func claim(s *setup) (*dirlock.Lock, error) {
 	return lk, nil
 }
 
+// repairIfFree is claim for `render`, which may run next to an agent: when
+// an agent holds the directories it repairs nothing (the agent did at its
+// start, and its apply may be under way); else it repairs and lets go at
+// once, so an agent starting meanwhile is not refused.
+func repairIfFree(s *setup) {
+	lk, err := claim(s)
+	if err != nil {
+		s.log.Info("not repairing files beside destinations: " + err.Error())
+		return
+	}
+	lk.Release()
+}
+
 // logHooks are the hooks every agent has: a log line per change.
 func logHooks(s *setup) watch.Hooks {
 	return watch.Hooks{
