@@ -110,10 +110,12 @@ type Applier struct {
 
 type pending struct {
 	item    Item
+	path    string // the file written: Dest, or the file a symlink at Dest points to
 	old     atomicfile.Current
 	want    atomicfile.Attrs // mode and owner resolved from item and old
 	staged  string
 	swapped bool
+	kept    bool // the previous file is kept beside path (keep)
 }
 
 // Apply runs the transaction for g. Context cancellation is honoured between
@@ -146,12 +148,17 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return mark(out, todo, err)
 	}
 	out.Check = time.Since(t0)
+	if err := a.keepPrevious(todo); err != nil {
+		a.dropPrevious(todo)
+		return mark(out, todo, err)
+	}
 	if err := a.swapAll(todo); err != nil {
 		return a.undo(out, todo, err)
 	}
 	if err := a.checkInPlace(ctx, todo); err != nil {
 		return a.undo(out, todo, err)
 	}
+	a.dropPrevious(todo)
 	if g.Reload == nil || a.NoReload {
 		return mark(out, todo, nil)
 	}
@@ -185,6 +192,9 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 func (a *Applier) undo(out Outcome, todo []*pending, err error) Outcome {
 	rerr := a.rollback(todo)
 	out.RolledBack = rerr == nil
+	if rerr == nil {
+		a.dropPrevious(todo) // else Recover puts them back at the next start
+	}
 	out = mark(out, todo, err)
 	if rerr != nil {
 		out = markUnsettled(out, todo, rerr)
@@ -207,13 +217,18 @@ func markUnsettled(o Outcome, todo []*pending, why error) Outcome {
 	return o
 }
 
-// prepare compares the candidate with the destination.
+// prepare compares the candidate with the destination. A symlink at Dest is
+// written through: its target is the file replaced.
 func (a *Applier) prepare(it Item) (*pending, bool, error) {
-	old, err := atomicfile.Read(it.Dest)
+	path, err := atomicfile.Resolve(it.Dest)
 	if err != nil {
 		return nil, false, err
 	}
-	p := &pending{item: it, old: old, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
+	old, err := atomicfile.Read(path)
+	if err != nil {
+		return nil, false, err
+	}
+	p := &pending{item: it, path: path, old: old, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
 	w := &p.want
 	if w.Mode == 0 {
 		w.Mode = 0o644

@@ -45,8 +45,8 @@ func (Shell) Run(ctx context.Context, cmd string, timeout time.Duration) ([]byte
 	c.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	c.Cancel = func() error { return syscall.Kill(-c.Process.Pid, syscall.SIGKILL) }
 	c.WaitDelay = 2 * time.Second
-	var out bytes.Buffer
-	c.Stdout, c.Stderr = &out, &out
+	out := &capped{max: MaxCommandOutput}
+	c.Stdout, c.Stderr = out, out // one writer: os/exec calls it from one goroutine
 	err := c.Run()
 	if errors.Is(err, exec.ErrWaitDelay) {
 		// The command exited, but something it started (a daemon) still
@@ -105,3 +105,30 @@ func (c *CmdReloader) Reload(ctx context.Context) error {
 
 // String describes the action, e.g. `reload_cmd "systemctl reload nginx"`.
 func (c *CmdReloader) String() string { return fmt.Sprintf("reload_cmd %q", c.Cmd) }
+
+// MaxCommandOutput bounds what Shell keeps of a command's output; the rest is
+// counted and dropped, so a command printing without end cannot exhaust the
+// agent's memory or its log.
+const MaxCommandOutput = 64 << 10
+
+// capped keeps the first max bytes written to it.
+type capped struct {
+	buf     bytes.Buffer
+	max     int
+	dropped int64
+}
+
+func (c *capped) Write(p []byte) (int, error) {
+	keep := min(len(p), c.max-c.buf.Len())
+	c.buf.Write(p[:keep])
+	c.dropped += int64(len(p) - keep)
+	return len(p), nil
+}
+
+// Bytes returns what was kept, with a note of what was dropped.
+func (c *capped) Bytes() []byte {
+	if c.dropped == 0 {
+		return c.buf.Bytes()
+	}
+	return fmt.Appendf(c.buf.Bytes(), "\n[... %d more bytes of output dropped]", c.dropped)
+}

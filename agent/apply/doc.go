@@ -11,5 +11,15 @@
 //  4. when the reload fails, restore the backups, reload again, and report
 //     the group failed.
 //
+// A check without {{.src}} (check_in_place, `nginx -t` style) runs after the
+// swap; the previous file is then kept beside dest (".NAME.confwatch-prev")
+// until the check passed or the rollback finished, and Recover, at the next
+// start, puts it back if the agent died in between. Recover also sweeps
+// staged files a crash left behind.
+//
+// A symlinked destination is written through: its target is replaced in its
+// own directory and the link stays. A destination that is not a regular file
+// (a FIFO, a device) is refused without being opened for a blocking read.
+//
 // Files whose bytes, mode and owner already match are not touched.
 package apply

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"unicode/utf8"
 )
 
 // stageErr tags an error with the stage it came from.
@@ -19,7 +20,7 @@ func (e *stageErr) Unwrap() error { return e.err }
 
 func (a *Applier) stageAndCheck(ctx context.Context, todo []*pending) error {
 	for _, p := range todo {
-		staged, err := writeStage(p.item.Dest, p.item.Data, p.want)
+		staged, err := writeStage(p.path, p.item.Data, p.want)
 		if err != nil {
 			return &stageErr{StageStage, err}
 		}
@@ -39,13 +40,44 @@ func (a *Applier) stageAndCheck(ctx context.Context, todo []*pending) error {
 	return nil
 }
 
+// inPlace reports whether p's check runs with the candidate at dest.
+func (a *Applier) inPlace(p *pending) bool {
+	return !a.NoReload && p.item.CheckCmd != "" && p.item.CheckInPlace
+}
+
+// keepPrevious puts the current file of every in-place-checked item on disk
+// beside it (see keep) before the swap, so that an agent killed during the
+// check restores it at its next start (Recover) instead of keeping the
+// unchecked candidate.
+func (a *Applier) keepPrevious(todo []*pending) error {
+	for _, p := range todo {
+		if a.inPlace(p) {
+			if err := keep(p.path, p.old); err != nil {
+				return &stageErr{StageStage, err}
+			}
+			p.kept = true
+		}
+	}
+	return nil
+}
+
+// dropPrevious removes the kept previous files once they are not needed: the
+// check passed, or the rollback put them back.
+func (a *Applier) dropPrevious(todo []*pending) {
+	for _, p := range todo {
+		if p.kept {
+			if err := unkeep(p.path); err != nil {
+				a.Log.Warn("cannot remove the kept previous file", "resource", p.item.Name, "err", err)
+			}
+			p.kept = false
+		}
+	}
+}
+
 // checkInPlace runs the checks that need the candidate at its destination.
 func (a *Applier) checkInPlace(ctx context.Context, todo []*pending) error {
-	if a.NoReload {
-		return nil
-	}
 	for _, p := range todo {
-		if p.item.CheckCmd != "" && p.item.CheckInPlace {
+		if a.inPlace(p) {
 			if err := a.check(ctx, p, p.item.Dest); err != nil {
 				return err
 			}
@@ -76,7 +108,7 @@ func (a *Applier) swapAll(todo []*pending) error {
 		// in-place write after O_TRUNC, a rename whose directory sync
 		// failed): rollback must restore it.
 		p.swapped = true
-		inPlace, err := swap(p.staged, p.item.Dest, p.item.Data, p.want)
+		inPlace, err := swap(p.staged, p.path, p.item.Data, p.want)
 		if err != nil {
 			return &stageErr{StageSwap, err}
 		}
@@ -96,7 +128,7 @@ func (a *Applier) rollback(todo []*pending) error {
 		if !p.swapped {
 			continue
 		}
-		if err := restore(p.item.Dest, p.old); err != nil {
+		if err := restore(p.path, p.old); err != nil {
 			a.Log.Error("rollback failed", "resource", p.item.Name, "dest", p.item.Dest, "err", err)
 			errs = append(errs, fmt.Errorf("rollback of %s: %w", p.item.Dest, err))
 			continue
@@ -116,8 +148,11 @@ func (a *Applier) cleanup(todo []*pending) {
 	}
 }
 
+// maxLogged bounds the command output one log line carries.
+const maxLogged = 4000
+
 func (a *Applier) logOutput(what, name, cmd string, out []byte, err error) {
-	msg := strings.TrimSpace(string(out))
+	msg := clip(strings.TrimSpace(string(out)), maxLogged)
 	if err != nil {
 		a.Log.Error(what+" failed", "resource", name, "cmd", cmd, "err", err, "output", msg)
 		return
@@ -164,9 +199,16 @@ func (e *outputErr) Error() string {
 func (e *outputErr) Unwrap() error { return e.err }
 
 func withOutput(err error, out []byte) error {
-	s := strings.TrimSpace(string(out))
-	if len(s) > 2000 {
-		s = s[:2000] + "..."
+	return &outputErr{err, clip(strings.TrimSpace(string(out)), 2000)}
+}
+
+// clip cuts s to at most n bytes (on a rune boundary), marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
 	}
-	return &outputErr{err, s}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + fmt.Sprintf("... [%d bytes more]", len(s)-n)
 }

@@ -122,14 +122,14 @@ func TestUnsettledApplyIsRedone(t *testing.T) {
 	if rel.n != 1 {
 		t.Fatalf("reloads %d", rel.n)
 	}
-	if err := e.opts.State.SetUnsettled("a", true); err != nil {
+	if err := e.opts.State.SetUnsettled(stateKey(e.res[0]), true); err != nil {
 		t.Fatal(err)
 	}
 	sts := e.Sync(context.Background(), data)
 	if rel.n != 2 || sts[0].Outcome != OutcomeApplied {
 		t.Fatalf("reloads %d, statuses %v: an unsettled apply must be redone", rel.n, sts)
 	}
-	if e.opts.State.Get("a").Unsettled {
+	if e.opts.State.Get(stateKey(e.res[0])).Unsettled {
 		t.Fatal("still unsettled after a good apply")
 	}
 	e.Sync(context.Background(), data)

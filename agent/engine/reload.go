@@ -49,4 +49,4 @@ func (e *Engine) Action(r *resource.Resource) string {
 }
 
 // Applied returns what r was last applied from, or nil.
-func (e *Engine) Applied(r *resource.Resource) *state.Applied { return e.opts.State.Get(r.Name) }
+func (e *Engine) Applied(r *resource.Resource) *state.Applied { return e.opts.State.Get(stateKey(r)) }

@@ -13,6 +13,7 @@ import (
 	"github.com/confwatch/confwatch/agent/kv"
 	"github.com/confwatch/confwatch/agent/resource"
 	"github.com/confwatch/confwatch/agent/state"
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // Source is the data a render reads: one tree per etcd directory, all at one
@@ -46,7 +47,7 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 		c.Err = fmt.Errorf("template %s was not parsed", r.SrcPath)
 		return c
 	}
-	c.Data, c.Err = t.Execute(view)
+	c.Data, c.Err = t.ExecuteMax(view, r.OutputLimit)
 	if c.Err == nil {
 		c.Err = format.Check(r.OutputFormat, c.Data)
 	}
@@ -55,8 +56,12 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 		return c
 	}
 	policy := guard.Policy{AllowEmpty: r.AllowEmpty, MaxShrink: r.Shrink}
-	prev := e.opts.State.Get(r.Name).CountsFor(r.Dirs)
-	if err := guard.Check(policy, r.Dirs, prev, c.Counts); err != nil && !e.opts.Force {
+	prev := e.opts.State.Get(stateKey(r)).CountsFor(r.Dirs)
+	err := guard.Check(policy, r.Dirs, prev, c.Counts)
+	if err == nil {
+		err = guard.Blank(policy, r.Dirs, c.Counts, c.Data)
+	}
+	if err != nil && !e.opts.Force {
 		c.Refused = err
 	}
 	return c
@@ -102,7 +107,7 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	// reload, the next start redoes the apply instead of finding the file
 	// "unchanged".
 	for _, it := range items {
-		e.unsettled(it.Name, true)
+		e.unsettled(byName[it.Name].Res, true)
 	}
 	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
 	for _, res := range o.Results {
@@ -121,7 +126,7 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		if st.OK() {
 			e.record(c)
 		} else if !res.Unsettled {
-			e.unsettled(res.Name, false) // dest is back to what it was
+			e.unsettled(c.Res, false) // dest is back to what it was
 		}
 		e.log(st)
 		out = append(out, st)
@@ -153,7 +158,7 @@ func (e *Engine) settled(c *Candidate) (Result, bool) {
 	case c.Err != nil:
 		st.Outcome, st.Err = OutcomeFailed, c.Err
 	case c.Refused != nil:
-		if cur, err := os.ReadFile(c.Res.Dest); err == nil && bytes.Equal(cur, c.Data) {
+		if cur, err := atomicfile.Read(c.Res.Dest); err == nil && cur.Exists && bytes.Equal(cur.Data, c.Data) {
 			st.Outcome = OutcomeUnchanged
 			e.record(c)
 			break
@@ -170,9 +175,9 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Result
 	var out []Result
 	for _, it := range items {
 		c := byName[it.Name]
-		cur, err := os.ReadFile(it.Dest)
-		st := Result{Name: it.Name, Dest: it.Dest, Revision: c.Revision, Outcome: OutcomeUnchanged, DestExists: err == nil}
-		if err != nil || !bytes.Equal(cur, it.Data) {
+		cur, err := atomicfile.Read(it.Dest) // never blocks on a FIFO
+		st := Result{Name: it.Name, Dest: it.Dest, Revision: c.Revision, Outcome: OutcomeUnchanged, DestExists: cur.Exists}
+		if err != nil || !cur.Exists || !bytes.Equal(cur.Data, it.Data) {
 			st.Outcome, st.Changed = OutcomeWouldChange, true
 		}
 		e.opts.Log.Warn("noop: destination not modified", "resource", it.Name, "dest", it.Dest, "would_change", st.Changed)
@@ -182,7 +187,7 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Result
 }
 
 func (e *Engine) record(c *Candidate) {
-	if err := e.opts.State.Put(c.Res.Name, state.Applied{Revision: c.Revision, Dirs: c.Res.Dirs, Counts: c.Counts, At: time.Now()}); err != nil {
+	if err := e.opts.State.Put(stateKey(c.Res), state.Applied{Revision: c.Revision, Dirs: c.Res.Dirs, Counts: c.Counts, At: time.Now()}); err != nil {
 		e.opts.Log.Warn("cannot record applied state; guards fall back to memory", "resource", c.Res.Name, "err", err)
 	}
 }
@@ -203,17 +208,21 @@ func (e *Engine) log(st Result) {
 
 func (e *Engine) item(c *Candidate) apply.Item {
 	r := c.Res
-	prev := e.opts.State.Get(r.Name)
+	prev := e.opts.State.Get(stateKey(r))
 	return apply.Item{Name: r.Name, Dest: r.Dest, Data: c.Data, Mode: r.FileMode, UID: r.UID, GID: r.GID,
 		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration, CheckInPlace: r.InPlaceCheck(),
 		Unsettled: prev != nil && prev.Unsettled}
 }
 
-func (e *Engine) unsettled(name string, on bool) {
-	if err := e.opts.State.SetUnsettled(name, on); err != nil {
-		e.opts.Log.Warn("cannot record apply state", "resource", name, "err", err)
+func (e *Engine) unsettled(r *resource.Resource, on bool) {
+	if err := e.opts.State.SetUnsettled(stateKey(r), on); err != nil {
+		e.opts.Log.Warn("cannot record apply state", "resource", r.Name, "err", err)
 	}
 }
+
+// stateKey is where r's applied state is kept: per name and dest, so
+// resources of one name in two confdirs sharing a state dir keep apart.
+func stateKey(r *resource.Resource) string { return state.Key(r.Name, r.Dest) }
 
 func exists(p string) bool {
 	_, err := os.Stat(p)

@@ -4,6 +4,7 @@
 package guard
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"math"
@@ -24,10 +25,14 @@ type Refusal struct {
 	Before int // keys at the last applied render; -1 when unknown
 	After  int
 	Limit  float64
+	Blank  bool // the output was empty or whitespace although Dir has After keys
 }
 
 // Error reads like the status line: "refused: /services/apache/ empty".
 func (r *Refusal) Error() string {
+	if r.Blank {
+		return fmt.Sprintf("refused: render is empty although %s/ has %d keys (allow_empty = false)", trim(r.Dir), r.After)
+	}
 	if r.After == 0 {
 		return fmt.Sprintf("refused: %s/ empty (allow_empty = false)", trim(r.Dir))
 	}
@@ -65,6 +70,22 @@ func Check(p Policy, dirs []string, prev, cur []int) error {
 		lost := float64(prev[i]-cur[i]) / float64(prev[i])
 		if lost > p.MaxShrink+1e-9 {
 			return &Refusal{Dir: d, Before: prev[i], After: cur[i], Limit: p.MaxShrink}
+		}
+	}
+	return nil
+}
+
+// Blank refuses an output that is empty or only whitespace while a directory
+// the resource reads holds keys (a typo in a gets pattern, say): it would
+// replace a good file with nothing, so it is refused like an empty directory,
+// unless AllowEmpty. dirs and cur are parallel.
+func Blank(p Policy, dirs []string, cur []int, out []byte) error {
+	if p.AllowEmpty || len(bytes.TrimSpace(out)) > 0 {
+		return nil
+	}
+	for i, d := range dirs {
+		if cur[i] > 0 {
+			return &Refusal{Dir: d, Before: -1, After: cur[i], Blank: true}
 		}
 	}
 	return nil

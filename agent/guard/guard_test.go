@@ -39,3 +39,35 @@ func TestCheck(t *testing.T) {
 		})
 	}
 }
+
+// TestBlank: an empty or whitespace render of a directory with keys is
+// refused unless allow_empty. Before, it replaced the good file with 0 bytes.
+func TestBlank(t *testing.T) {
+	dirs := []string{"/a", "/b"}
+	tests := []struct {
+		name string
+		p    Policy
+		cur  []int
+		out  string
+		want string
+	}{
+		{"empty with keys", Policy{}, []int{0, 3}, "", "refused: render is empty although /b/ has 3 keys (allow_empty = false)"},
+		{"whitespace with keys", Policy{}, []int{2, 0}, " \n\t\n", "refused: render is empty although /a/ has 2 keys (allow_empty = false)"},
+		{"allowed", Policy{AllowEmpty: true}, []int{2, 3}, "", ""},
+		{"no keys", Policy{}, []int{0, 0}, "", ""},
+		{"output", Policy{}, []int{2, 3}, "x", ""},
+	}
+	for _, tt := range tests {
+		err := Blank(tt.p, dirs, tt.cur, []byte(tt.out))
+		got := ""
+		if err != nil {
+			got = err.Error()
+			if !errors.Is(err, ErrRefused) {
+				t.Errorf("%s: does not wrap ErrRefused", tt.name)
+			}
+		}
+		if got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}

@@ -7,7 +7,6 @@ package plan
 import (
 	"fmt"
 	"io"
-	"os"
 	"sort"
 
 	"github.com/pmezard/go-difflib/difflib"
@@ -15,6 +14,7 @@ import (
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/resource"
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // maxKeys is how many changed keys Write lists before "... and N more".
@@ -30,11 +30,9 @@ func Write(w io.Writer, eng *engine.Engine, r *resource.Resource, snap *etcd.Sna
 		fmt.Fprintf(w, "action: none: render failed: %v\n\n", c.Err)
 		return true
 	}
-	cur, err := os.ReadFile(r.Dest)
-	if err != nil {
-		cur = nil
-	}
-	if err == nil && string(cur) == string(c.Data) {
+	f, err := atomicfile.Read(r.Dest) // never blocks on a FIFO dest
+	cur := f.Data
+	if err == nil && f.Exists && string(cur) == string(c.Data) {
 		fmt.Fprintf(w, "action: none (up to date)\n\n")
 		return false
 	}

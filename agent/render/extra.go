@@ -37,7 +37,7 @@ var extraFuncs = template.FuncMap{
 	"regexFind":       regexFind,
 	"regexReplaceAll": regexReplaceAll,
 	"trimPrefix":      strings.TrimPrefix,
-	"repeat":          func(n int, s string) string { return strings.Repeat(s, n) },
+	"repeat":          repeat,
 	"nospace":         nospace,
 	"dict":            createMap,
 	"list":            func(v ...any) []any { return v },
@@ -159,4 +159,16 @@ func values(m map[string]any) []any {
 		out = append(out, m[k])
 	}
 	return out
+}
+
+// repeat is strings.Repeat bounded to MaxRepeat bytes; a negative count is
+// an error (strings.Repeat panics).
+func repeat(n int, s string) (string, error) {
+	if n < 0 {
+		return "", fmt.Errorf("repeat %d: negative count", n)
+	}
+	if len(s) > 0 && n > MaxRepeat/len(s) {
+		return "", fmt.Errorf("repeat %d of %d bytes: more than %s", n, len(s), Size(MaxRepeat))
+	}
+	return strings.Repeat(s, n), nil
 }

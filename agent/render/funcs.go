@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"maps"
 	"os"
 	"path"
@@ -93,12 +94,21 @@ func mod(a, b int) (int, error) {
 }
 
 // seq returns first, first+1, ..., last (inclusive); nil if first > last.
-func seq(first, last int) []int {
-	var arr []int
-	for i := first; i <= last; i++ {
-		arr = append(arr, i)
+// More than MaxSeq elements is an error (an etcd value as the count must not
+// exhaust memory).
+func seq(first, last int) ([]int, error) {
+	if first > last {
+		return nil, nil
 	}
-	return arr
+	n := uint64(last) - uint64(first) // no overflow: counts by n, not to last
+	if n >= MaxSeq {
+		return nil, fmt.Errorf("seq %d %d: more than %d elements", first, last, MaxSeq)
+	}
+	arr := make([]int, n+1)
+	for k := range arr {
+		arr[k] = first + k
+	}
+	return arr, nil
 }
 
 // reverse reverses a []string or an unnamed []kv.Pair in place and returns

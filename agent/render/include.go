@@ -98,7 +98,7 @@ func (b *binding) include(name string, data ...any) (string, error) {
 	if len(data) > 0 {
 		dot = data[0]
 	}
-	out, err := t.execute(orEmpty(b.store), dot, append(b.stack[:len(b.stack):len(b.stack)], p))
+	out, err := t.execute(orEmpty(b.store), dot, append(b.stack[:len(b.stack):len(b.stack)], p), b.max)
 	if err != nil {
 		return "", fmt.Errorf("include %q: %w", name, err)
 	}

@@ -21,6 +21,7 @@ type binding struct {
 	store kv.Store
 	inc   *includer // resolves include; nil: include fails
 	stack []string  // files being executed, outermost first (for include)
+	max   int64     // output bound of the render in progress (an include gets the same)
 }
 
 // storeFuncs returns memkv's functions bound to b.

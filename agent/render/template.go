@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -94,20 +93,31 @@ func (t *Template) Path() string { return t.path }
 // any other execution error returns *Error naming the template file, line and
 // column and, for a missing key, the key. On error no output is returned.
 func (t *Template) Execute(store kv.Store) ([]byte, error) {
-	return t.execute(orEmpty(store), nil, []string{absPath(t.path)})
+	return t.ExecuteMax(store, DefaultMaxOutput)
 }
 
-// execute runs t with dot set to data; stack is the chain of files being
-// executed, ending with t's own.
-func (t *Template) execute(store kv.Store, data any, stack []string) ([]byte, error) {
+// ExecuteMax is Execute with the output bounded to max bytes (max_output;
+// 0 or less means DefaultMaxOutput): a larger render stops at the limit and
+// is an error wrapping ErrTooLarge.
+func (t *Template) ExecuteMax(store kv.Store, max int64) ([]byte, error) {
+	if max <= 0 {
+		max = DefaultMaxOutput
+	}
+	return t.execute(orEmpty(store), nil, []string{absPath(t.path)}, max)
+}
+
+// execute runs t with dot set to data, its output bounded to max bytes;
+// stack is the chain of files being executed, ending with t's own.
+func (t *Template) execute(store kv.Store, data any, stack []string, max int64) ([]byte, error) {
 	in, err := t.instance()
 	if err != nil {
 		return nil, err
 	}
-	in.b.store, in.b.stack = store, stack
-	var buf bytes.Buffer
-	buf.Grow(int(t.hint.Load()))
-	err = in.t.Execute(&buf, data)
+	in.b.store, in.b.stack, in.b.max = store, stack, max
+	w := &limitWriter{max: max}
+	buf := &w.buf
+	buf.Grow(int(min(t.hint.Load(), max)))
+	err = in.t.Execute(w, data)
 	in.b.store, in.b.stack = nil, nil
 	t.pool.Put(in)
 	if err != nil {

@@ -139,6 +139,9 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	if r.WaitMin, r.WaitMax, err = parseWait(s.Wait); err != nil {
 		at("wait", err.Error())
 	}
+	if r.OutputLimit, err = parseSize(s.MaxOutput); err != nil {
+		at("max_output", err.Error())
+	}
 	for _, c := range []struct{ key, cmd string }{{"check_cmd", s.CheckCmd}, {"reload_cmd", s.ReloadCmd}} {
 		if err := checkCommand(c.cmd); err != nil {
 			at(c.key, err.Error())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/config"
+	"github.com/confwatch/confwatch/agent/render"
 )
 
 // File is the TOML shape of a template resource file: one [template] table.
@@ -48,6 +49,7 @@ type Spec struct {
 	MaxShrink         *string         `toml:"max_shrink"`
 	MinReloadInterval config.Duration `toml:"min_reload_interval"`
 	Wait              string          `toml:"wait"`
+	MaxOutput         string          `toml:"max_output"`
 	// OutputFormat (the confd fork's key): json, yaml or toml; a render
 	// that does not parse as it is refused before any check.
 	OutputFormat string `toml:"output_format"`
@@ -66,6 +68,9 @@ type Resource struct {
 	UID, GID int         // resolved owner; -1 when unset
 	WaitMin  time.Duration
 	WaitMax  time.Duration
+	// OutputLimit is max_output in bytes: a larger render is a render
+	// error (render.DefaultMaxOutput when unset).
+	OutputLimit int64
 }
 
 // Defaults for timeouts a resource does not set.
@@ -75,14 +80,14 @@ const (
 )
 
 // InPlaceCheck reports whether check_cmd runs with the candidate at dest:
-// as set by check_in_place, else whenever check_cmd does not mention
-// {{.src}} (it checks the service's whole configuration, like `nginx -t`,
-// which would otherwise test the old file).
+// as set by check_in_place, else whenever check_cmd's template does not
+// reference {{.src}} (apply.UsesSrc: it checks the service's whole
+// configuration, like `nginx -t`, which would otherwise test the old file).
 func (r *Resource) InPlaceCheck() bool {
 	if r.CheckInPlace != nil {
 		return *r.CheckInPlace
 	}
-	return r.CheckCmd != "" && !strings.Contains(r.CheckCmd, ".src")
+	return r.CheckCmd != "" && !apply.UsesSrc(r.CheckCmd)
 }
 
 // Group is the name of the reload transaction the resource belongs to:
@@ -133,6 +138,29 @@ func parseShrink(s *string) (float64, error) {
 		return 0, fmt.Errorf("max_shrink = %q: want a percentage from 0%% to 100%%", *s)
 	}
 	return v, nil
+}
+
+// parseSize parses max_output: bytes, or a count of KiB, MiB or GiB
+// ("64MiB"); "" is the default.
+func parseSize(s string) (int64, error) {
+	if s == "" {
+		return render.DefaultMaxOutput, nil
+	}
+	t, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range []struct {
+		suffix string
+		v      int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}} {
+		if n, ok := strings.CutSuffix(t, u.suffix); ok {
+			t, mult = strings.TrimSpace(n), u.v
+			break
+		}
+	}
+	v, err := strconv.ParseInt(t, 10, 64)
+	if err != nil || v <= 0 || v > (1<<40)/mult {
+		return 0, fmt.Errorf("max_output = %q: want a size like \"64MiB\", \"512KiB\" or bytes", s)
+	}
+	return v * mult, nil
 }
 
 // parseWait parses consul-template's quiescence "min:max" (or "min", max = 4*min).

@@ -1,17 +1,20 @@
 // Package state keeps, per template resource, what the last applied render
 // was made from (revision, key counts per directory), so guards compare with
 // it across restarts and plan can say what changed since. One small JSON file
-// per resource, written atomically and durably (internal/atomicfile); an
-// unwritable directory degrades to memory only.
+// per resource and destination (Key), written atomically and durably
+// (internal/atomicfile); an unwritable directory degrades to memory only.
 package state
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,6 +47,24 @@ func (a *Applied) CountsFor(dirs []string) []int {
 	return a.Counts
 }
 
+// Key names the state of resource name writing dest: state is kept per
+// destination, so that two confdirs sharing a state dir, each with a
+// resource of the same name, do not compare with each other's baseline.
+// The file is NAME@HASH.json, HASH a digest of the cleaned dest; a state
+// file of the old naming (NAME.json) is read when the new one is missing.
+func Key(name, dest string) string {
+	sum := sha256.Sum256([]byte(filepath.Clean(dest)))
+	return name + "@" + hex.EncodeToString(sum[:8])
+}
+
+// legacy is the file name key had before state was keyed by dest, or "".
+func legacy(key string) string {
+	if i := strings.LastIndex(key, "@"); i > 0 {
+		return key[:i]
+	}
+	return ""
+}
+
 // Store reads and writes state files under Dir ("" keeps state in memory).
 // A file changed by another process (`confwatch render --force` next to a
 // running agent) is read again at the next Get.
@@ -61,7 +82,7 @@ type stamp struct {
 	size int64
 }
 
-// Get returns the last applied state of resource name, or nil.
+// Get returns the last applied state recorded under name (a Key), or nil.
 func (s *Store) Get(name string) *Applied {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -70,19 +91,45 @@ func (s *Store) Get(name string) *Applied {
 		return a
 	}
 	st, ok := s.stamp(name)
-	if !ok || (a != nil && st == s.seen[name]) {
+	if !ok {
+		if a == nil && legacy(name) != "" {
+			return s.readLegacy(name)
+		}
 		return a
 	}
-	b, err := os.ReadFile(s.path(name))
+	if a != nil && st == s.seen[name] {
+		return a
+	}
+	fa, err := s.read(s.path(name))
 	if err != nil {
 		return a
 	}
-	var fa Applied
-	if json.Unmarshal(b, &fa) != nil {
-		return a
+	s.remember(name, fa, st)
+	return fa
+}
+
+// readLegacy reads the pre-Key file of name into memory, if there is one;
+// it is left in place (another agent's resource of that name may need it)
+// and the next Put writes the keyed file.
+func (s *Store) readLegacy(name string) *Applied {
+	fa, err := s.read(filepath.Join(s.Dir, legacy(name)+".json"))
+	if err != nil {
+		return nil
 	}
-	s.remember(name, &fa, st)
-	return &fa
+	s.remember(name, fa, stamp{})
+	return fa
+}
+
+func (s *Store) read(path string) (*Applied, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var fa Applied
+	if err := json.Unmarshal(b, &fa); err != nil {
+		return nil, err
+	}
+	return &fa, nil
 }
 
 // Put records a as the last applied state of name, durably (file and

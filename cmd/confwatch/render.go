@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/confwatch/confwatch/agent/daemon"
+
 	"fmt"
 
 	"github.com/urfave/cli/v2"
@@ -25,6 +27,7 @@ func renderAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	daemon.RepairIfFree(s.eng, s.log, s.cfg.ConfDir, s.cfg.StateDir, s.cfg.Noop)
 	return renderOnce(c, s)
 }
 

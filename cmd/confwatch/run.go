@@ -39,6 +39,11 @@ func runAgent(c *cli.Context, interval time.Duration) error {
 	if err != nil {
 		return err
 	}
+	lk, err := daemon.Claim(s.eng, s.log, s.cfg.ConfDir, s.cfg.StateDir, s.cfg.Noop)
+	if err != nil {
+		return cli.Exit(err, exitUsage)
+	}
+	defer lk.Release()
 	reload := func() (*daemon.Setup, error) {
 		next, err := prepare(c, false, reloadersWith(mgr))
 		if err != nil {

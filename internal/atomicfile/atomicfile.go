@@ -41,22 +41,20 @@ func Write(path string, data []byte, a Attrs) error {
 
 // Temp writes data to a new hidden file beside path, named "." + the base of
 // path + infix + a random suffix, synced and closed, with a's mode and owner,
-// and returns its name. On error nothing is left behind.
-func Temp(path, infix string, data []byte, a Attrs) (tmp string, err error) {
+// and returns its name. On error nothing is left behind (a full disk
+// included: the partial file is removed).
+func Temp(path, infix string, data []byte, a Attrs) (string, error) {
 	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+infix+"*")
 	if err != nil {
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
-	tmp = f.Name()
-	defer func() {
-		if err != nil {
-			_ = os.Remove(tmp)
-		}
-	}()
-	if err := writeSynced(f, data); err != nil {
-		return "", fmt.Errorf("write %s: %w", path, err)
+	tmp := f.Name()
+	err = writeSynced(f, data)
+	if err == nil {
+		err = SetAttrs(tmp, a)
 	}
-	if err := SetAttrs(tmp, a); err != nil {
+	if err != nil {
+		_ = os.Remove(tmp)
 		return "", fmt.Errorf("write %s: %w", path, err)
 	}
 	return tmp, nil

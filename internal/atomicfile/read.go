@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"syscall"
@@ -16,16 +17,31 @@ type Current struct {
 	Attrs  // UID and GID -1 when the file system does not say
 }
 
-// Read returns what path holds; a missing file is not an error.
+// ErrNotRegular is wrapped by Read's error when path (after symlinks) is not
+// a regular file: a FIFO, a device such as /dev/zero, a directory.
+var ErrNotRegular = errors.New("not a regular file")
+
+// Read returns what path holds; a missing file is not an error. It never
+// blocks on open (a FIFO is opened non-blocking and refused) and reads only
+// regular files, so a hostile destination can neither hang nor exhaust the
+// reader.
 func Read(path string) (Current, error) {
-	fi, err := os.Stat(path)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return Current{}, nil
 	}
 	if err != nil {
+		return Current{}, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
 		return Current{}, fmt.Errorf("stat %s: %w", path, err)
 	}
-	data, err := os.ReadFile(path)
+	if !fi.Mode().IsRegular() {
+		return Current{}, fmt.Errorf("read %s: %w (%s)", path, ErrNotRegular, kind(fi.Mode()))
+	}
+	data, err := io.ReadAll(f)
 	if err != nil {
 		return Current{}, fmt.Errorf("read %s: %w", path, err)
 	}
@@ -41,4 +57,21 @@ func Read(path string) (Current, error) {
 // and owner, so writing it would change nothing.
 func (c Current) Same(data []byte, a Attrs) bool {
 	return c.Exists && bytes.Equal(c.Data, data) && c.Attrs == a
+}
+
+// kind names a file type for messages.
+func kind(m fs.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "a directory"
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	}
+	return "type " + m.Type().String()
 }
