@@ -59,6 +59,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			checkCommand(),
 			runCommand(),
 			docsCommand(),
+			completionCommand(),
 		},
 	}
 	app.Commands = append(app.Commands, extraCommands()...)
