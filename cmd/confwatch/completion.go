@@ -47,7 +47,7 @@ func completionCommand() *cli.Command {
 		Name:      "completion",
 		Usage:     "print a shell completion script (bash, zsh or fish)",
 		ArgsUsage: "bash|zsh|fish",
-		Description: "Load it for this shell with: source <(confwatch completion bash)\n" +
+		Description: "Load it for this shell with: source <(confwatch completion bash).\n" +
 			"The package installs all three where the shells look for them.",
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
