@@ -61,6 +61,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			checkCommand(),
 			runCommand(),
 			docsCommand(),
+			completionCommand(),
 		},
 	}
 	app.Commands = append(app.Commands, extraCommands()...)

@@ -2,6 +2,8 @@ package main
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -10,21 +12,86 @@ import (
 	"github.com/confwatch/confwatch/agent/resource"
 )
 
-// TestCLIReferenceIsCurrent keeps docs/cli.md equal to what the code
-// generates (`go test -run CLIReference -update` rewrites it).
+// TestCLIReferenceIsCurrent keeps docs/cli.md and docs/confwatch.8 equal
+// to what the code generates (`go test -run CLIReference -update` rewrites
+// them).
 func TestCLIReferenceIsCurrent(t *testing.T) {
-	code, out, errs := cw(t, "docs", "--format", "markdown")
+	for format, p := range map[string]string{"markdown": "../../docs/cli.md", "man": "../../docs/confwatch.8"} {
+		code, out, errs := cw(t, "docs", "--format", format)
+		if code != 0 {
+			t.Fatalf("docs --format %s: %d %s", format, code, errs)
+		}
+		if *update {
+			must(t, os.WriteFile(p, []byte(out), 0o644))
+		}
+		want, err := os.ReadFile(p)
+		must(t, err)
+		if string(want) != out {
+			t.Errorf("%s is out of date: run make docs, or go test ./cmd/confwatch -run CLIReference -update", p)
+		}
+	}
+}
+
+// TestManPage checks the man page is a man page: clean under mandoc -T lint
+// (style messages included), with the sections an operator looks for, each
+// command's own options only, and nothing in angle brackets swallowed.
+func TestManPage(t *testing.T) {
+	code, page, errs := cw(t, "docs", "--format", "man")
 	if code != 0 {
-		t.Fatalf("docs: %d %s", code, errs)
+		t.Fatalf("docs --format man: %d %s", code, errs)
 	}
-	p := "../../docs/cli.md"
-	if *update {
-		must(t, os.WriteFile(p, []byte(out), 0o644))
+	for _, sec := range []string{"NAME", "SYNOPSIS", "DESCRIPTION", "COMMANDS", "OPTIONS", "EXIT STATUS",
+		"ENVIRONMENT", "FILES", "SIGNALS", "EXAMPLES", "SEE ALSO"} {
+		if !strings.Contains(page, "\n.SH "+sec+"\n") && !strings.Contains(page, "\n.SH \""+sec+"\"\n") {
+			t.Errorf("no %s section", sec)
+		}
 	}
-	want, err := os.ReadFile(p)
+	if n := strings.Count(page, ".TP\n\\fB\\-\\-endpoints\\fP"); n != 1 {
+		t.Errorf("--endpoints is described %d times, want once (global options are not repeated per command)", n)
+	}
+	mandoc, err := exec.LookPath("mandoc")
+	if err != nil {
+		t.Skip("mandoc not installed (apt-get install mandoc): lint and rendering not checked")
+	}
+	f := filepath.Join(t.TempDir(), "confwatch.8")
+	must(t, os.WriteFile(f, []byte(page), 0o644))
+	if out, err := exec.Command(mandoc, "-T", "lint", "-W", "style", f).CombinedOutput(); err != nil || len(out) > 0 {
+		t.Errorf("mandoc -T lint: %v\n%s", err, out)
+	}
+	text, err := exec.Command(mandoc, "-T", "ascii", f).Output()
 	must(t, err)
-	if string(want) != out {
-		t.Fatal("docs/cli.md is out of date: run go test ./cmd/confwatch -run CLIReference -update")
+	for _, want := range []string{"(default: <confdir>/confd.toml)", "<service>@.service", "--ready-when WHEN"} {
+		if !strings.Contains(stripOverstrike(string(text)), want) {
+			t.Errorf("rendered page lacks %q", want)
+		}
+	}
+}
+
+// stripOverstrike removes the backspace bold and underline of mandoc's
+// terminal output.
+func stripOverstrike(s string) string {
+	var b strings.Builder
+	r := []rune(s)
+	for i := 0; i < len(r); i++ {
+		if i+2 < len(r) && r[i+1] == '\b' {
+			continue
+		}
+		if r[i] == '\b' {
+			continue
+		}
+		b.WriteRune(r[i])
+	}
+	return b.String()
+}
+
+// TestMarkdownReferenceKeepsAngleBrackets: docs/cli.md escapes <...> outside
+// code, so a renderer shows "<confdir>" instead of dropping it as HTML.
+func TestMarkdownReferenceKeepsAngleBrackets(t *testing.T) {
+	_, md, _ := cw(t, "docs", "--format", "markdown")
+	for _, want := range []string{"&lt;confdir&gt;/confd.toml", "&lt;service&gt;@.service"} {
+		if !strings.Contains(md, want) {
+			t.Errorf("docs/cli.md lacks %q", want)
+		}
 	}
 }
 

@@ -52,12 +52,12 @@ func commonFlags() []cli.Flag {
 		&cli.DurationFlag{Name: fDialTO, Category: catEtcd, Usage: "give up reaching etcd after `DURATION`", EnvVars: env("CONFWATCH_DIAL_TIMEOUT")},
 		&cli.StringFlag{Name: fBackend, Category: catEtcd, Usage: "confd's backend: only etcd and etcdv3 are accepted", Hidden: true},
 		&cli.BoolFlag{Name: fBasicAuth, Category: catEtcd, Usage: "accepted for confd; credentials are sent whenever set", Hidden: true},
-		&cli.StringFlag{Name: fLogLevel, Category: catBehavior, Usage: "debug, info, warn or error", EnvVars: env("CONFWATCH_LOG_LEVEL")},
-		&cli.StringFlag{Name: fLogFormat, Category: catBehavior, Usage: "auto, text, json or journal", EnvVars: env("CONFWATCH_LOG_FORMAT")},
+		&cli.StringFlag{Name: fLogLevel, Category: catBehavior, Usage: "`LEVEL`: debug, info, warn or error", EnvVars: env("CONFWATCH_LOG_LEVEL")},
+		&cli.StringFlag{Name: fLogFormat, Category: catBehavior, Usage: "`FORMAT`: auto, text, json or journal", EnvVars: env("CONFWATCH_LOG_FORMAT")},
 		&cli.BoolFlag{Name: fNoop, Category: catBehavior, Usage: "render and compare, change nothing (confd -noop)", EnvVars: env("CONFWATCH_NOOP")},
 		&cli.BoolFlag{Name: fSyncOnly, Category: catBehavior, Usage: "write files but run no check or reload (confd -sync-only)", EnvVars: env("CONFWATCH_SYNC_ONLY")},
 		&cli.StringFlag{Name: fStateDir, Category: catBehavior, Usage: "`DIR` recording what was last applied (guards, plan)", EnvVars: env("CONFWATCH_STATE_DIR")},
-		&cli.StringFlag{Name: fReadyWhen, Category: catBehavior, Usage: "applied or dest-present: when `run` tells systemd it is ready", EnvVars: env("CONFWATCH_READY_WHEN")},
+		&cli.StringFlag{Name: fReadyWhen, Category: catBehavior, Usage: "`WHEN` the run command tells systemd it is ready: applied or dest-present", EnvVars: env("CONFWATCH_READY_WHEN")},
 		&cli.StringFlag{Name: fListen, Category: catBehavior, Usage: "`ADDR` serving /healthz and /metrics (off when empty)", EnvVars: env("CONFWATCH_LISTEN")},
 	}
 }
