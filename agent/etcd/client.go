@@ -1,6 +1,6 @@
 // Package etcd connects to etcd v3 and reads consistent snapshots of key
-// directories: every directory a render needs is read in one transaction, so
-// all of them come from one revision.
+// directories: every directory a render needs is read at one revision, in as
+// few transactions as the server's --max-txn-ops allows.
 package etcd
 
 import (

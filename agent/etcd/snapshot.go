@@ -1,11 +1,6 @@
 package etcd
 
 import (
-	"context"
-	"fmt"
-
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/confwatch/confwatch/agent/kv"
 )
 
@@ -69,30 +64,4 @@ func (s *Snapshot) Pairs(dir string) []kv.Pair {
 		pairs[i] = kv.Pair{Key: e.Key, Value: e.Value}
 	}
 	return pairs
-}
-
-// Read reads every directory in one transaction, so all come from one
-// revision.
-func Read(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
-	ops := make([]clientv3.Op, len(dirs))
-	for i, d := range dirs {
-		start, end := Range(d)
-		ops[i] = clientv3.OpGet(start, clientv3.WithRange(end))
-	}
-	resp, err := cli.Txn(ctx).Then(ops...).Commit()
-	if err != nil {
-		return nil, fmt.Errorf("read %v: %w", dirs, err)
-	}
-	snap := &Snapshot{Revision: resp.Header.Revision, Dirs: make(map[string][]Entry, len(dirs))}
-	for i, r := range resp.Responses {
-		d := dirs[i]
-		var es []Entry
-		for _, k := range r.GetResponseRange().Kvs {
-			if key := string(k.Key); kv.Contains(d, key) {
-				es = append(es, Entry{Key: key, Value: string(k.Value), ModRevision: k.ModRevision, CreateRevision: k.CreateRevision})
-			}
-		}
-		snap.Dirs[d] = es
-	}
-	return snap, nil
 }
