@@ -23,7 +23,9 @@ var betweenTxns = func() {}
 // Read reads every directory at one revision. The first transaction (at most
 // MaxTxnOps directories) fixes the revision; later ones read at that
 // revision, so all directories show the same state. When that revision is
-// compacted before the last transaction, Read starts again at a new one. The
+// compacted before the last transaction, Read starts again at a new one. A
+// directory the user may not read does not fail the read: it is empty, and
+// Snapshot.Err says why (the revision is 0 when no directory was readable). The
 // error wraps ErrUnreachable when ctx ended before etcd answered; any other
 // error is etcd's answer (a refusal, not an outage).
 func Read(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
@@ -54,19 +56,58 @@ func readAt(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot
 			size = n / 2 // the server allows fewer: retry this chunk smaller
 			continue
 		}
+		if errors.Is(err, rpctypes.ErrPermissionDenied) {
+			err = readEach(ctx, cli, dirs[i:i+n], snap) // find which are forbidden
+		} else if err == nil {
+			snap.add(dirs[i:i+n], resp)
+		}
 		if err != nil {
 			return nil, err
-		}
-		if snap.Revision == 0 {
-			snap.Revision = resp.Header.Revision
-		}
-		for j, r := range resp.Responses {
-			snap.Dirs[dirs[i+j]] = entries(dirs[i+j], r.GetResponseRange())
 		}
 		if i += n; i >= len(dirs) {
 			return snap, nil
 		}
 		betweenTxns()
+	}
+}
+
+// readEach reads dirs one by one into snap, recording each forbidden one in
+// snap.Errs with the directory and the user named.
+func readEach(ctx context.Context, cli *clientv3.Client, dirs []string, snap *Snapshot) error {
+	for _, d := range dirs {
+		resp, err := txn(ctx, cli, []string{d}, snap.Revision)
+		if errors.Is(err, rpctypes.ErrPermissionDenied) {
+			if snap.Errs == nil {
+				snap.Errs = map[string]error{}
+			}
+			snap.Errs[d] = fmt.Errorf("read %s %s: %w", d, who(cli), err)
+			snap.Dirs[d] = nil
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		snap.add([]string{d}, resp)
+	}
+	return nil
+}
+
+// who names the etcd user of cli for an error message.
+func who(cli *clientv3.Client) string {
+	if cli.Username == "" {
+		return "with no etcd user name (a client certificate's common name is the user)"
+	}
+	return fmt.Sprintf("as etcd user %q", cli.Username)
+}
+
+// add records the directories read by one transaction; the first fixes the
+// snapshot's revision.
+func (s *Snapshot) add(dirs []string, resp *clientv3.TxnResponse) {
+	if s.Revision == 0 {
+		s.Revision = resp.Header.Revision
+	}
+	for j, r := range resp.Responses {
+		s.Dirs[dirs[j]] = entries(dirs[j], r.GetResponseRange())
 	}
 }
 

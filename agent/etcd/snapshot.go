@@ -25,13 +25,21 @@ type Entry struct {
 type Snapshot struct {
 	Revision int64
 	Dirs     map[string][]Entry // by directory, in key order
+	Errs     map[string]error   // directories that could not be read (permission denied), and why
 }
+
+// Err is why dir could not be read, nil when it was (or was not asked for).
+func (s *Snapshot) Err(dir string) error { return s.Errs[dir] }
 
 // Trees is a snapshot as one kv.Tree per directory: the engine's Source.
 type Trees struct {
 	Rev   int64
 	Trees map[string]*kv.Tree
+	Errs  map[string]error // see Snapshot.Errs
 }
+
+// Err is why dir could not be read, nil when it was.
+func (t *Trees) Err(dir string) error { return t.Errs[dir] }
 
 // Revision is the revision every tree was read at.
 func (t *Trees) Revision() int64 { return t.Rev }
@@ -46,7 +54,7 @@ func (t *Trees) Tree(dir string) *kv.Tree {
 
 // Trees converts the snapshot for rendering.
 func (s *Snapshot) Trees() *Trees {
-	out := &Trees{Rev: s.Revision, Trees: make(map[string]*kv.Tree, len(s.Dirs))}
+	out := &Trees{Rev: s.Revision, Trees: make(map[string]*kv.Tree, len(s.Dirs)), Errs: s.Errs}
 	for d := range s.Dirs {
 		t := kv.NewTree()
 		t.Reset(s.Pairs(d))
