@@ -44,6 +44,7 @@ func TestConnectFailuresSayWhy(t *testing.T) {
 		{"http to a TLS server", "http://" + host(tlsSrv.Endpoint), good.CA, good.ClientCert, good.ClientKey, "speaks TLS"},
 		{"https to a plain server", "https://" + host(plain.Endpoint), good.CA, good.ClientCert, good.ClientKey, "speaks plain HTTP/2, not TLS"},
 		{"closed port", "http://" + closed, "", "", "", "connection refused"},
+		{"silent server", "https://" + silentPort(t), good.CA, good.ClientCert, good.ClientKey, "within 1s (last error: context deadline exceeded)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := config.Etcd{Endpoints: []string{tc.endpoint}, CAFile: tc.ca, CertFile: tc.cert, KeyFile: tc.key,
@@ -90,6 +91,18 @@ func TestCAFileWithoutCertificate(t *testing.T) {
 			}
 		})
 	}
+}
+
+// silentPort returns 127.0.0.1:PORT where connections are accepted (by the
+// kernel) but never answered, like a frozen member.
+func silentPort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ln.Close() })
+	return ln.Addr().String()
 }
 
 // closedPort returns 127.0.0.1:PORT where nothing listens.

@@ -38,7 +38,11 @@ func explainAll(ctx context.Context, endpoints []string, cfg *tls.Config) error 
 	defer cancel()
 	var errs []error
 	for _, ep := range endpoints[:min(3, len(endpoints))] {
-		if err := explain(ctx, ep, cfg); err != nil && len(endpoints) > 1 {
+		err := explain(ctx, ep, cfg)
+		if ctx.Err() != nil {
+			return nil // a silent (frozen, overloaded) server: no reason to give
+		}
+		if err != nil && len(endpoints) > 1 {
 			errs = append(errs, fmt.Errorf("%s: %w", ep, err))
 		} else if err != nil {
 			errs = append(errs, err) // the message names the one endpoint already
