@@ -30,7 +30,7 @@ var betweenTxns = func() {}
 // error is etcd's answer (a refusal, not an outage).
 func Read(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
 	for {
-		snap, err := readAt(ctx, cli, dirs)
+		snap, err := readChunks(ctx, cli, dirs)
 		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
 			continue // the revision went away between transactions: read anew
 		}
@@ -44,9 +44,9 @@ func Read(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, 
 	}
 }
 
-// readAt reads dirs in transactions of at most MaxTxnOps, all at the revision
+// readChunks reads dirs in transactions of at most MaxTxnOps, all at the revision
 // of the first.
-func readAt(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
+func readChunks(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
 	snap := &Snapshot{Dirs: make(map[string][]Entry, len(dirs))}
 	size := MaxTxnOps
 	for i := 0; ; {
