@@ -19,9 +19,13 @@ type countReload struct{ n int }
 func (c *countReload) Reload(context.Context) error { c.n++; return nil }
 func (c *countReload) String() string               { return "count" }
 
-type src struct{ trees map[string]*kv.Tree }
+type src struct {
+	trees map[string]*kv.Tree
+	errs  map[string]error
+}
 
-func (s src) Revision() int64 { return 9 }
+func (s src) Revision() int64    { return 9 }
+func (s src) Err(d string) error { return s.errs[d] }
 func (s src) Tree(d string) *kv.Tree {
 	if t, ok := s.trees[d]; ok {
 		return t

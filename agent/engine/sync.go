@@ -3,6 +3,7 @@ package engine
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"time"
@@ -17,10 +18,13 @@ import (
 )
 
 // Source is the data a render reads: one tree per etcd directory, all at one
-// revision. Trees must not change while the engine renders from them.
+// revision. Trees must not change while the engine renders from them. Err is
+// why a directory could not be read (nil when it was): a resource reading it
+// fails with that error instead of rendering from an empty tree.
 type Source interface {
 	Revision() int64
 	Tree(dir string) *kv.Tree
+	Err(dir string) error
 }
 
 // Candidate is one resource rendered, before anything is applied.
@@ -36,6 +40,9 @@ type Candidate struct {
 // Prepare renders r from src and runs its guards.
 func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 	c := Candidate{Res: r, Revision: src.Revision()}
+	if c.Err = dirsErr(r, src); c.Err != nil {
+		return c
+	}
 	view := kv.View{Prefix: r.Prefix}
 	for _, d := range r.Dirs {
 		view.Dirs = append(view.Dirs, kv.Dir{Key: d, Tree: src.Tree(d)})
@@ -65,6 +72,17 @@ func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
 		c.Refused = err
 	}
 	return c
+}
+
+// dirsErr is why a directory of r could not be read, or nil.
+func dirsErr(r *resource.Resource, src Source) error {
+	var errs []error
+	for _, d := range r.Dirs {
+		if err := src.Err(d); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // SyncGroup renders and applies one reload group from src.

@@ -1,13 +1,16 @@
 // Package etcd connects to etcd v3 and reads consistent snapshots of key
-// directories: every directory a render needs is read in one transaction, so
-// all of them come from one revision.
+// directories: every directory a render needs is read at one revision, in as
+// few transactions as the server's --max-txn-ops allows.
 package etcd
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"time"
 
@@ -35,18 +38,17 @@ func New(c config.Etcd) (*clientv3.Client, error) {
 		Logger:               zap.NewNop(),
 		MaxCallRecvMsgSize:   math.MaxInt32,
 	}
-	if c.CertFile != "" || c.CAFile != "" {
-		info := transport.TLSInfo{CertFile: c.CertFile, KeyFile: c.KeyFile, TrustedCAFile: c.CAFile}
-		tlsCfg, err := info.ClientConfig()
-		if err != nil {
-			return nil, fmt.Errorf("etcd TLS: %w", err)
-		}
-		cfg.TLS = tlsCfg
+	tlsCfg, err := tlsConfig(c)
+	if err != nil {
+		return nil, err
 	}
+	cfg.TLS = tlsCfg
+	cfg.Context = context.WithValue(context.Background(), tlsKey{}, tlsCfg)
 	cli, err := clientv3.New(cfg)
 	if errors.Is(err, context.DeadlineExceeded) {
 		// With a username, New authenticates at once and so needs etcd.
-		return nil, fmt.Errorf("%w: no answer from %s within %s while authenticating", ErrUnreachable, strings.Join(c.Endpoints, ","), c.DialTimeout.Duration)
+		why := reason(explainAll(context.Background(), c.Endpoints, tlsCfg))
+		return nil, fmt.Errorf("%w: no answer from %s within %s while authenticating%s", ErrUnreachable, strings.Join(c.Endpoints, ","), c.DialTimeout.Duration, why)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("etcd client for %s: %w", strings.Join(c.Endpoints, ","), err)
@@ -54,10 +56,36 @@ func New(c config.Etcd) (*clientv3.Client, error) {
 	return cli, nil
 }
 
+// tlsConfig builds the client TLS configuration (nil without TLS files). A
+// CA file must hold at least one certificate: an empty pool would trust
+// nothing and fail every connection later with "unknown authority".
+func tlsConfig(c config.Etcd) (*tls.Config, error) {
+	if c.CertFile == "" && c.CAFile == "" {
+		return nil, nil
+	}
+	if c.CAFile != "" {
+		b, err := os.ReadFile(c.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("etcd TLS: %w", err)
+		}
+		if !x509.NewCertPool().AppendCertsFromPEM(b) {
+			return nil, fmt.Errorf("etcd TLS: ca_file %s holds no certificate (want PEM CERTIFICATE blocks)", c.CAFile)
+		}
+	}
+	info := transport.TLSInfo{CertFile: c.CertFile, KeyFile: c.KeyFile, TrustedCAFile: c.CAFile}
+	tlsCfg, err := info.ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("etcd TLS (cert_file %q, key_file %q, ca_file %q): %w", c.CertFile, c.KeyFile, c.CAFile, err)
+	}
+	return tlsCfg, nil
+}
+
 // Probe checks within timeout that etcd answers a read. The error names the
-// endpoints and wraps ErrUnreachable on a timeout.
-func Probe(ctx context.Context, cli *clientv3.Client, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
+// endpoints and wraps ErrUnreachable on a timeout; then it also says why, when
+// a direct dial of the endpoints finds out (see explain.go): the refused
+// connection, the x509 error or TLS alert, an http/https mismatch.
+func Probe(parent context.Context, cli *clientv3.Client, timeout time.Duration) error {
+	ctx, cancel := context.WithTimeout(parent, timeout)
 	defer cancel()
 	_, err := cli.Get(ctx, "/", clientv3.WithCountOnly(), clientv3.WithLimit(1))
 	if err == nil || errors.Is(err, rpctypes.ErrPermissionDenied) {
@@ -65,6 +93,10 @@ func Probe(ctx context.Context, cli *clientv3.Client, timeout time.Duration) err
 	}
 	eps := strings.Join(cli.Endpoints(), ",")
 	if ctx.Err() != nil {
+		tlsCfg, _ := cli.Ctx().Value(tlsKey{}).(*tls.Config)
+		if why := explainAll(parent, cli.Endpoints(), tlsCfg); why != nil {
+			return fmt.Errorf("%w: no answer from %s within %s%s", ErrUnreachable, eps, timeout, reason(why))
+		}
 		return fmt.Errorf("%w: no answer from %s within %s (last error: %v)", ErrUnreachable, eps, timeout, err)
 	}
 	return fmt.Errorf("etcd at %s: %w", eps, err)

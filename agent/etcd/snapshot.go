@@ -1,11 +1,6 @@
 package etcd
 
 import (
-	"context"
-	"fmt"
-
-	clientv3 "go.etcd.io/etcd/client/v3"
-
 	"github.com/confwatch/confwatch/agent/kv"
 )
 
@@ -30,13 +25,21 @@ type Entry struct {
 type Snapshot struct {
 	Revision int64
 	Dirs     map[string][]Entry // by directory, in key order
+	Errs     map[string]error   // directories that could not be read (permission denied), and why
 }
+
+// Err is why dir could not be read, nil when it was (or was not asked for).
+func (s *Snapshot) Err(dir string) error { return s.Errs[dir] }
 
 // Trees is a snapshot as one kv.Tree per directory: the engine's Source.
 type Trees struct {
 	Rev   int64
 	Trees map[string]*kv.Tree
+	Errs  map[string]error // see Snapshot.Errs
 }
+
+// Err is why dir could not be read, nil when it was.
+func (t *Trees) Err(dir string) error { return t.Errs[dir] }
 
 // Revision is the revision every tree was read at.
 func (t *Trees) Revision() int64 { return t.Rev }
@@ -51,7 +54,7 @@ func (t *Trees) Tree(dir string) *kv.Tree {
 
 // Trees converts the snapshot for rendering.
 func (s *Snapshot) Trees() *Trees {
-	out := &Trees{Rev: s.Revision, Trees: make(map[string]*kv.Tree, len(s.Dirs))}
+	out := &Trees{Rev: s.Revision, Trees: make(map[string]*kv.Tree, len(s.Dirs)), Errs: s.Errs}
 	for d := range s.Dirs {
 		t := kv.NewTree()
 		t.Reset(s.Pairs(d))
@@ -69,30 +72,4 @@ func (s *Snapshot) Pairs(dir string) []kv.Pair {
 		pairs[i] = kv.Pair{Key: e.Key, Value: e.Value}
 	}
 	return pairs
-}
-
-// Read reads every directory in one transaction, so all come from one
-// revision.
-func Read(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
-	ops := make([]clientv3.Op, len(dirs))
-	for i, d := range dirs {
-		start, end := Range(d)
-		ops[i] = clientv3.OpGet(start, clientv3.WithRange(end))
-	}
-	resp, err := cli.Txn(ctx).Then(ops...).Commit()
-	if err != nil {
-		return nil, fmt.Errorf("read %v: %w", dirs, err)
-	}
-	snap := &Snapshot{Revision: resp.Header.Revision, Dirs: make(map[string][]Entry, len(dirs))}
-	for i, r := range resp.Responses {
-		d := dirs[i]
-		var es []Entry
-		for _, k := range r.GetResponseRange().Kvs {
-			if key := string(k.Key); kv.Contains(d, key) {
-				es = append(es, Entry{Key: key, Value: string(k.Value), ModRevision: k.ModRevision, CreateRevision: k.CreateRevision})
-			}
-		}
-		snap.Dirs[d] = es
-	}
-	return snap, nil
 }

@@ -21,6 +21,7 @@ type update struct {
 	rev    int64 // the directory is known current through rev
 	reset  bool
 	pairs  []kv.Pair // reset: the whole content
+	err    error     // reset: why the directory could not be read (pairs is then empty)
 	events []event   // not reset: puts and deletes, oldest first
 	// progress: no change, but the directory is known current through rev
 	// (a progress notification).
@@ -73,7 +74,10 @@ func (w *dirWatcher) run(ctx context.Context, rev int64) {
 }
 
 // list reads the whole directory and sends it as a reset; it returns the
-// revision read at.
+// revision read at. A directory the user may not read is sent as a reset
+// carrying that error, and list returns the error too: the watcher then
+// re-lists with a growing backoff instead of watching (a watch would be
+// refused at once, over and over).
 func (w *dirWatcher) list(ctx context.Context) (int64, error) {
 	lctx, cancel := context.WithTimeout(ctx, w.rt)
 	defer cancel()
@@ -81,12 +85,13 @@ func (w *dirWatcher) list(ctx context.Context) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
+	derr := snap.Err(w.dir)
 	select {
-	case w.out <- update{dir: w.dir, rev: snap.Revision, reset: true, pairs: snap.Pairs(w.dir)}:
+	case w.out <- update{dir: w.dir, rev: snap.Revision, reset: true, pairs: snap.Pairs(w.dir), err: derr}:
 	case <-ctx.Done():
 		return 0, ctx.Err()
 	}
-	return snap.Revision, nil
+	return snap.Revision, derr
 }
 
 // watchFrom watches from rev+1 until the channel ends; it returns why.

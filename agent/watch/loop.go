@@ -52,6 +52,7 @@ type Loop struct {
 	trees  map[string]*kv.Tree
 	rev    int64
 	dirRev map[string]int64 // each directory is known current through this revision
+	errs   map[string]error // directories that could not be read, and why
 	synced map[string]bool
 	sched  *scheduler
 	ups    chan update
@@ -79,7 +80,7 @@ func New(o Options) *Loop {
 	if o.Grace <= 0 {
 		o.Grace = 80 * time.Second
 	}
-	l := &Loop{o: o, trees: map[string]*kv.Tree{}, synced: map[string]bool{}, dirRev: map[string]int64{},
+	l := &Loop{o: o, trees: map[string]*kv.Tree{}, synced: map[string]bool{}, dirRev: map[string]int64{}, errs: map[string]error{},
 		ups: make(chan update, 64), done: make(chan result, len(o.Engine.Groups())+1)}
 	for _, d := range o.Engine.Dirs() {
 		l.trees[d] = kv.NewTree()
@@ -98,6 +99,10 @@ func (l *Loop) Tree(dir string) *kv.Tree {
 	}
 	return kv.NewTree()
 }
+
+// Err is why dir could not be read at its last list, nil when it was
+// (engine.Source).
+func (l *Loop) Err(dir string) error { return l.errs[dir] }
 
 // Run runs until ctx ends, then lets a running apply finish (bounded by
 // Grace) and returns nil. Destinations are never touched before every
@@ -180,8 +185,9 @@ func (l *Loop) take(u update) {
 	}
 	changed := false
 	if u.reset {
-		changed = !t.Same(u.pairs)
+		changed = !t.Same(u.pairs) || (l.errs[u.dir] != nil) != (u.err != nil)
 		t.Reset(u.pairs)
+		l.errs[u.dir] = u.err
 	} else {
 		for _, e := range u.events {
 			if e.del {
@@ -216,7 +222,7 @@ func (l *Loop) current(dirs []string, rev int64) bool {
 		return true
 	}
 	for _, d := range dirs {
-		if l.dirRev[d] < rev {
+		if l.dirRev[d] < rev && l.errs[d] == nil { // an unreadable directory is not watched
 			return false
 		}
 	}
@@ -312,7 +318,7 @@ func (l *Loop) feed(ctx context.Context) {
 	}
 	for _, d := range dirs {
 		select {
-		case l.ups <- update{dir: d, rev: snap.Revision, reset: true, pairs: snap.Pairs(d)}:
+		case l.ups <- update{dir: d, rev: snap.Revision, reset: true, pairs: snap.Pairs(d), err: snap.Err(d)}:
 		case <-ctx.Done():
 			return
 		}

@@ -60,13 +60,17 @@ func (s *setup) connect(ctx context.Context) (*clientv3.Client, error) {
 	return cli, nil
 }
 
-// snapshot reads every directory the resources need at one revision.
+// snapshot reads every directory the resources need at one revision. It
+// exits with exitNoEtcd when etcd did not answer, exitFailed when it refused.
 func (s *setup) snapshot(ctx context.Context, c *clientv3.Client) (*etcd.Snapshot, error) {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Etcd.RequestTimeout.Duration)
 	defer cancel()
 	snap, err := etcd.Read(ctx, c, s.eng.Dirs())
-	if err != nil {
+	if errors.Is(err, etcd.ErrUnreachable) {
 		return nil, cli2exit(fmt.Errorf("etcd: %w", err), exitNoEtcd)
+	}
+	if err != nil {
+		return nil, cli2exit(fmt.Errorf("etcd: %w", err), exitFailed)
 	}
 	s.log.Info("read etcd", "revision", snap.Revision, "dirs", len(snap.Dirs))
 	return snap, nil

@@ -55,5 +55,5 @@ func TestRenderOverTLSWithAuth(t *testing.T) {
 	if code, _, errs = cw(t, noCert...); code != exitNoEtcd {
 		t.Fatalf("render without a client certificate: exit %d\n%s", code, errs)
 	}
-	contains(t, "stderr", errs, srv.Endpoint)
+	contains(t, "stderr", errs, srv.Endpoint, "tls: certificate required")
 }

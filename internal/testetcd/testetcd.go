@@ -22,6 +22,7 @@ type Server struct {
 	Dir      string
 	peer     string
 	tls      *TLSFiles
+	tune     func(*embed.Config)
 	Client   *clientv3.Client
 }
 
@@ -31,6 +32,15 @@ func StartTLS(t testing.TB, files TLSFiles) *Server {
 	t.Helper()
 	s := &Server{Dir: t.TempDir(), tls: &files}
 	s.start(t, "https://127.0.0.1:0", "http://127.0.0.1:0")
+	return s
+}
+
+// StartWith is Start with tune applied to the embedded configuration before
+// it starts (for example to lower MaxTxnOps or enable auth-related limits).
+func StartWith(t testing.TB, tune func(*embed.Config)) *Server {
+	t.Helper()
+	s := &Server{Dir: t.TempDir(), tune: tune}
+	s.start(t, "http://127.0.0.1:0", "http://127.0.0.1:0")
 	return s
 }
 
@@ -54,6 +64,9 @@ func (s *Server) start(t testing.TB, client, peer string) {
 	cfg.ListenClientUrls, cfg.AdvertiseClientUrls = []url.URL{*cu}, []url.URL{*cu}
 	cfg.ListenPeerUrls, cfg.AdvertisePeerUrls = []url.URL{*pu}, []url.URL{*pu}
 	cfg.InitialCluster = cfg.InitialClusterFromName(cfg.Name)
+	if s.tune != nil {
+		s.tune(cfg)
+	}
 	var tlsCfg *tls.Config
 	if s.tls != nil {
 		cfg.ClientTLSInfo = transport.TLSInfo{CertFile: s.tls.ServerCert, KeyFile: s.tls.ServerKey,

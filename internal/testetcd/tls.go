@@ -16,9 +16,13 @@ import (
 )
 
 // TLSFiles are PEM files for a test CA, a server certificate for 127.0.0.1
-// and a client certificate.
+// and a client certificate, plus bad ones for failure tests: a client
+// certificate that has expired and a server certificate for another host
+// (other.invalid) only.
 type TLSFiles struct {
 	CA, ServerCert, ServerKey, ClientCert, ClientKey string
+	ExpiredCert, ExpiredKey                          string
+	OtherHostCert, OtherHostKey                      string
 }
 
 // NewTLSFiles writes a fresh CA and certificates into a temporary directory.
@@ -46,6 +50,11 @@ func NewTLSFiles(t testing.TB) TLSFiles {
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth}})
 	f.ClientCert, f.ClientKey = issue("client", &x509.Certificate{Subject: pkix.Name{CommonName: "root"},
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	f.ExpiredCert, f.ExpiredKey = issue("expired", &x509.Certificate{Subject: pkix.Name{CommonName: "root"},
+		NotBefore: time.Now().Add(-48 * time.Hour), NotAfter: time.Now().Add(-24 * time.Hour),
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+	f.OtherHostCert, f.OtherHostKey = issue("other", &x509.Certificate{Subject: pkix.Name{CommonName: "other"},
+		DNSNames: []string{"other.invalid"}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 	return f
 }
 
@@ -57,7 +66,9 @@ func newCert(t testing.TB, parent *x509.Certificate, parentKey *ecdsa.PrivateKey
 	}
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))
 	tmpl.SerialNumber = serial
-	tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	if tmpl.NotAfter.IsZero() {
+		tmpl.NotBefore, tmpl.NotAfter = time.Now().Add(-time.Hour), time.Now().Add(24*time.Hour)
+	}
 	if parent == nil {
 		parent, parentKey = tmpl, key
 	}
