@@ -48,9 +48,9 @@ func TestForbiddenDirFailsOnlyItsResource(t *testing.T) {
 		Reloaders: func(*resource.Resource) apply.Reloader { return &recorder{} }})
 	must(t, probs.Err())
 	var mu sync.Mutex
-	last := map[string]engine.Status{}
+	last := map[string]engine.Result{}
 	loop := New(Options{Client: srv.ClientAs(t, "cw", "secret"), Engine: eng, Log: log, HealthEvery: 200 * time.Millisecond,
-		RequestTimeout: 2 * time.Second, Hooks: Hooks{Applied: func(_ string, sts []engine.Status, _ time.Duration) {
+		RequestTimeout: 2 * time.Second, Hooks: Hooks{Applied: func(_ string, sts []engine.Result, _ time.Duration) {
 			mu.Lock()
 			defer mu.Unlock()
 			for _, s := range sts {
