@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	statefile "github.com/confwatch/confwatch/agent/state"
 	"github.com/confwatch/confwatch/internal/sdbox"
 	"github.com/confwatch/confwatch/internal/testetcd"
 )
@@ -198,7 +199,7 @@ func TestAgentUnderSystemd(t *testing.T) {
 		// sandbox, or the guards forget the last applied key counts at every
 		// restart (a watchdog restart included).
 		if j := x.Journal("confwatch.service"); strings.Contains(j, "state directory not writable") ||
-			!strings.Contains(x.read("/var/lib/confwatch/nginx-upstream.json"), `"counts":[1]`) {
+			!strings.Contains(x.read("/var/lib/confwatch/"+statefile.Key("nginx-upstream", "/etc/nginx/nginx.conf")+".json"), `"counts":[1]`) {
 			t.Errorf("the shipped unit leaves state_dir read-only (ProtectSystem=strict without StateDirectory=confwatch):\n%s",
 				grepLines(j, "state"))
 		}
