@@ -116,8 +116,9 @@ func (sv *supervisor) tickLocked() {
 func (sv *supervisor) report() metrics.Report {
 	sv.mu.Lock()
 	defer sv.mu.Unlock()
+	res, etcd := sv.t.Details()
 	return metrics.Report{Ready: sv.ready, Line: sv.lastLine, Tick: sv.lastTick, EtcdUp: sv.t.EtcdUp(),
-		Revision: sv.t.Revision(), LastOK: sv.t.LastOK()}
+		Revision: sv.t.Revision(), LastOK: sv.t.LastOK(), Resources: res, Etcd: etcd}
 }
 
 func (sv *supervisor) update() {

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/confwatch/confwatch/agent/engine"
+	"github.com/confwatch/confwatch/agent/status"
 )
 
 // Report is how the agent is doing at one moment: what /healthz and the
@@ -31,6 +32,9 @@ type Report struct {
 	EtcdUp   bool
 	Revision int64                // etcd revision of the newest render up to date
 	LastOK   map[string]time.Time // per resource: when last found or made up to date
+	// The detailed view (/readyz): every resource and etcd's state.
+	Resources []status.ResourceDetail
+	Etcd      status.EtcdDetail
 }
 
 // Metrics are the agent's Prometheus metrics, on a registry of their own:
@@ -83,12 +87,19 @@ func (m *Metrics) Applied(group string, sts []engine.Result, took time.Duration)
 // Changed counts a cache change.
 func (m *Metrics) Changed() { m.changes.Inc() }
 
-// Handler serves /metrics and /healthz.
+// Handler serves /metrics, /healthz (the STATUS= line; 200 when ready and the
+// loop alive, else 503) and /readyz (the same verdict with a JSON body: see
+// Detail; also /healthz?verbose).
 func (m *Metrics) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, _ *http.Request) { m.serveDetail(w, m.report()) })
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, req *http.Request) {
 		r := m.report()
+		if req.URL.Query().Has("verbose") {
+			m.serveDetail(w, r)
+			return
+		}
 		line, tick := r.Line, r.Tick
 		if !r.Ready || time.Since(tick) >= m.staleAfter {
 			w.WriteHeader(http.StatusServiceUnavailable)
