@@ -53,16 +53,77 @@ func (r *runner) grant(ctx context.Context) error {
 }
 
 // keepAlive starts keeping the current lease alive until ctx ends or
-// dropLease; Run drains the channel.
+// dropLease; the channel closes when the lease is lost (Run selects on it).
 func (r *runner) keepAlive(ctx context.Context) error {
 	kctx, stop := context.WithCancel(ctx)
-	ka, err := r.cli.KeepAlive(kctx, r.lease)
-	if err != nil {
-		stop()
-		return fmt.Errorf("keep lease %s alive: %w", hex(r.lease), err)
-	}
-	r.ka, r.kaStop = ka, stop
+	lost, done := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		keepLease(kctx, r.cli, r.lease, time.Duration(r.ttl)*time.Second, lost, r.log.Debug)
+	}()
+	r.ka, r.kaStop = lost, func() { stop(); <-done }
 	return nil
+}
+
+// keepLease renews lease with one KeepAliveOnce per renewal, every ttl/3,
+// each bounded well under the TTL and retried at once on a failure. It does
+// not use clientv3's KeepAlive: that keeps one long-lived stream per client,
+// which stays stuck on a frozen member until gRPC's keepalive gives up (10 s
+// + 5 s, longer than a short TTL). Each KeepAliveOnce is a new stream, so the
+// balancer places it on a member that answers. It closes lost when etcd says
+// the lease is gone, when the client is closed, or when no renewal succeeded
+// for the whole TTL, and
+// returns then or when ctx ends.
+func keepLease(ctx context.Context, cli *clientv3.Client, lease clientv3.LeaseID, ttl time.Duration, lost chan<- struct{}, debug func(string, ...any)) {
+	if ttl <= 0 {
+		ttl = 10 * time.Second
+	}
+	every, bound := ttl/3, min(ttl/6, time.Second)
+	renewed := time.Now()
+	next := time.NewTimer(every)
+	defer next.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-cli.Ctx().Done():
+			close(lost) // the client is closed: nothing keeps the lease now
+			return
+		case <-next.C:
+		}
+		for {
+			cctx, cancel := context.WithTimeout(ctx, bound)
+			_, err := cli.KeepAliveOnce(cctx, lease)
+			cancel()
+			if ctx.Err() != nil {
+				return
+			}
+			if err == nil {
+				renewed = time.Now()
+				break
+			}
+			if errors.Is(err, rpctypes.ErrLeaseNotFound) || cli.Ctx().Err() != nil || time.Since(renewed) >= ttl {
+				close(lost)
+				return
+			}
+			debug("keep-alive failed, retrying at once", "lease", hex(lease), "err", err)
+			if !backoffTiny(ctx) {
+				return
+			}
+		}
+		next.Reset(every)
+	}
+}
+
+// backoffTiny waits a moment between keep-alive retries, so a closed
+// connection does not spin; false when ctx ended.
+func backoffTiny(ctx context.Context) bool {
+	select {
+	case <-ctx.Done():
+		return false
+	case <-time.After(50 * time.Millisecond):
+		return true
+	}
 }
 
 func (r *runner) put(ctx context.Context) error {

@@ -11,6 +11,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/confwatch/confwatch/agent/backoff"
+	"github.com/confwatch/confwatch/agent/etcd"
 )
 
 // runner is the state of one Run. Only Run's goroutine touches it; the
@@ -27,7 +28,7 @@ type runner struct {
 
 	lease  clientv3.LeaseID // 0: none
 	ttl    int64            // granted TTL, seconds
-	ka     <-chan *clientv3.LeaseKeepAliveResponse
+	ka     <-chan struct{}  // closed when the lease is lost
 	kaStop context.CancelFunc
 	intact bool  // KEY=VALUE is believed in place under lease
 	putRev int64 // revision of the last put; older events are stale
@@ -56,6 +57,10 @@ func (r *runner) run(ctx context.Context) error {
 	defer wg.Wait()
 	gctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	// The prober keeps the client's endpoints to members that answer, so a
+	// grant, put or keep-alive retried after a timeout goes elsewhere.
+	members := etcd.NewMembers(r.cli, etcd.MemberOptions{})
+	wg.Go(func() { members.Run(gctx) })
 	events := make(chan []*clientv3.Event)
 	wg.Go(func() { watchKey(gctx, r.cli, r.o.Key, events) })
 	up := make(chan struct{}, 1)

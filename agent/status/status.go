@@ -92,7 +92,8 @@ func (t *Tracker) LastOK() map[string]time.Time {
 	return out
 }
 
-// Etcd records reachability.
+// Etcd records reachability; with up, a non-nil err says what is degraded
+// (a member not answering, a stalled watch) and shows in the line.
 func (t *Tracker) Etcd(up bool, since time.Time, err error) {
 	t.etcdKnown, t.etcdUp, t.etcdSince, t.etcdErr = true, up, since, err
 }
@@ -197,6 +198,8 @@ func (t *Tracker) etcd(now time.Time) string {
 	switch {
 	case !t.etcdKnown:
 		return "etcd not yet reached"
+	case t.etcdUp && t.etcdErr != nil:
+		return "etcd degraded since " + t.etcdSince.Format("15:04:05") + " (" + t.etcdErr.Error() + ")"
 	case t.etcdUp:
 		return "etcd ok"
 	default:

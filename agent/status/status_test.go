@@ -16,20 +16,22 @@ func TestReadyAndLine(t *testing.T) {
 		when      string
 		statuses  []engine.Result
 		etcdUp    bool
+		etcdErr   error // up: what is degraded
 		wantReady bool
 		wantLine  []string
 	}{
-		{"nothing yet", ReadyApplied, nil, true, false, []string{"2 pending", "etcd ok"}},
-		{"all applied", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied, Revision: 7}, {Name: "b", Outcome: engine.OutcomeUnchanged, Revision: 7}}, true, true, []string{"rev 7", "2 ok"}},
-		{"refused, strict", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, false, []string{"1 ok, 1 refused (b: refused: /services/apache/ empty)"}},
-		{"refused, dest present", ReadyDestPresent, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, true, nil},
-		{"etcd down", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, {Name: "b", Outcome: engine.OutcomeApplied}}, false, true, []string{"etcd unreachable since"}},
+		{"nothing yet", ReadyApplied, nil, true, nil, false, []string{"2 pending", "etcd ok"}},
+		{"all applied", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied, Revision: 7}, {Name: "b", Outcome: engine.OutcomeUnchanged, Revision: 7}}, true, nil, true, []string{"rev 7", "2 ok"}},
+		{"refused, strict", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, nil, false, []string{"1 ok, 1 refused (b: refused: /services/apache/ empty)"}},
+		{"refused, dest present", ReadyDestPresent, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, nil, true, nil},
+		{"member out", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, {Name: "b", Outcome: engine.OutcomeApplied}}, true, errors.New("etcd member http://10.0.0.2:2379 not answering since 10:04:05; using 2 of 3"), true, []string{"etcd degraded since", "(etcd member http://10.0.0.2:2379 not answering since 10:04:05; using 2 of 3)"}},
+		{"etcd down", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, {Name: "b", Outcome: engine.OutcomeApplied}}, false, nil, true, []string{"etcd unreachable since"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := New(tt.when, []string{"a", "b"})
 			tr.Synced()
-			tr.Etcd(tt.etcdUp, time.Now().Add(-5*time.Second), nil)
+			tr.Etcd(tt.etcdUp, time.Now().Add(-5*time.Second), tt.etcdErr)
 			for _, s := range tt.statuses {
 				tr.Resource(s)
 			}

@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/metadata"
 
 	"github.com/confwatch/confwatch/agent/backoff"
 	"github.com/confwatch/confwatch/agent/etcd"
@@ -42,14 +46,27 @@ type dirWatcher struct {
 	log *slog.Logger
 	out chan<- update
 	rt  time.Duration // bound on a list request
+	// members, when set, restarts the watch on each new generation and
+	// tells a stalled stream from a cluster that does not answer.
+	members *etcd.Members
+	// nudge asks for a progress request on this watch's own stream.
+	nudge chan struct{}
+	// stalls records this watch stalled until a new stream answers (nil:
+	// not recorded).
+	stalls *stallSet
 }
 
 func (w *dirWatcher) run(ctx context.Context, rev int64) {
 	bo := backoff.Backoff{Min: 100 * time.Millisecond, Max: 5 * time.Second}
 	for ctx.Err() == nil {
-		err := w.watchFrom(ctx, rev)
+		last, err := w.watchFrom(ctx, rev)
 		if ctx.Err() != nil {
 			return
+		}
+		if errors.Is(err, errRestart) {
+			rev = max(rev, last) // a new stream from where this one was
+			bo.Reset()
+			continue
 		}
 		w.log.Debug("watch ended, listing again", "dir", w.dir, "err", err)
 		for ctx.Err() == nil {
@@ -94,35 +111,99 @@ func (w *dirWatcher) list(ctx context.Context) (int64, error) {
 	return snap.Revision, derr
 }
 
-// watchFrom watches from rev+1 until the channel ends; it returns why.
-func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) error {
-	wctx, cancel := context.WithCancel(clientv3.WithRequireLeader(ctx))
+// errRestart ends a watch to be opened again at once on a new gRPC stream:
+// the member set changed or the stream stalled.
+var errRestart = errors.New("watch restarted on a new stream")
+
+// streamSeq numbers every watch this process opens: each carries its number
+// as outgoing metadata, so clientv3 gives it a gRPC stream of its own rather
+// than queueing it on an older stream that may be stuck on a frozen member
+// (clientv3 keys watch streams by the context's metadata).
+var streamSeq atomic.Uint64
+
+// Stall detection: after quietAfter without any answer the watch asks for
+// progress on its own stream; without an answer stallAfter later, while some
+// member answers, the stream is stuck and the watch restarts.
+const (
+	quietAfter = time.Second
+	stallAfter = 1500 * time.Millisecond
+	stallTick  = 250 * time.Millisecond
+)
+
+// watchFrom watches from rev+1 until the channel ends, the member set
+// changes or the stream stalls (errRestart); it returns the revision the
+// directory is known current through and why it ended.
+func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) (int64, error) {
+	var changed <-chan struct{}
+	if w.members != nil {
+		_, changed = w.members.Changed()
+	}
+	md := metadata.AppendToOutgoingContext(clientv3.WithRequireLeader(ctx), "confwatch-watch", strconv.FormatUint(streamSeq.Add(1), 10))
+	wctx, cancel := context.WithCancel(md)
+	var pwg sync.WaitGroup
+	defer pwg.Wait()
 	defer cancel()
 	start, end := etcd.Range(w.dir)
 	wch := w.cli.Watch(wctx, start, clientv3.WithRange(end), clientv3.WithRev(rev+1), clientv3.WithProgressNotify())
-	for wr := range wch {
-		if err := wr.Err(); err != nil {
-			return err
-		}
-		if wr.IsProgressNotify() || len(wr.Events) == 0 {
-			select {
-			case w.out <- update{dir: w.dir, rev: wr.Header.Revision, progress: true}:
-			case <-ctx.Done():
-				return ctx.Err()
+	tick := time.NewTicker(stallTick)
+	defer tick.Stop()
+	heard, asked := time.Now(), time.Time{}
+	ask := func() {
+		asked = time.Now()
+		pwg.Go(func() {
+			rctx, cancel := context.WithTimeout(wctx, time.Second)
+			defer cancel()
+			if err := w.cli.RequestProgress(rctx); err != nil {
+				w.log.Debug("progress request failed", "dir", w.dir, "err", err)
+			}
+		})
+	}
+	for {
+		select {
+		case <-ctx.Done():
+			return rev, ctx.Err()
+		case <-changed:
+			w.log.Debug("etcd members changed: watching on a new stream", "dir", w.dir, "from", rev+1)
+			return rev, errRestart
+		case <-w.nudge:
+			ask()
+			continue
+		case now := <-tick.C:
+			switch {
+			case now.Sub(heard) < quietAfter:
+			case asked.IsZero() || asked.Before(heard):
+				ask()
+			case now.Sub(asked) >= stallAfter && (w.members == nil || w.members.Answering()):
+				w.log.Warn("watch stalled: no answer to a progress request; watching on a new stream",
+					"dir", w.dir, "from", rev+1, "waited", now.Sub(asked).Round(time.Millisecond))
+				w.stalls.set(w.dir, asked)
+				return rev, errRestart
 			}
 			continue
-		}
-		u := responseUpdate(w.dir, wr.Events)
-		if len(u.events) == 0 {
-			u.progress = true // only siblings such as /services/apache-x changed
-		}
-		select {
-		case w.out <- u:
-		case <-ctx.Done():
-			return ctx.Err()
+		case wr, ok := <-wch:
+			if !ok {
+				return rev, errors.New("watch channel closed")
+			}
+			if err := wr.Err(); err != nil {
+				return rev, err
+			}
+			heard = time.Now()
+			w.stalls.clear(w.dir)
+			u := update{dir: w.dir, rev: wr.Header.Revision, progress: true}
+			if !wr.IsProgressNotify() && len(wr.Events) > 0 {
+				u = responseUpdate(w.dir, wr.Events)
+				if len(u.events) == 0 {
+					u.progress = true // only siblings such as /services/apache-x changed
+				}
+			}
+			select {
+			case w.out <- u:
+				rev = max(rev, u.rev)
+			case <-ctx.Done():
+				return rev, ctx.Err()
+			}
 		}
 	}
-	return errors.New("watch channel closed")
 }
 
 // responseUpdate turns the events of one watch response into an update of

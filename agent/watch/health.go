@@ -2,44 +2,58 @@ package watch
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/confwatch/confwatch/agent/etcd"
 )
 
 type healthEvent struct {
-	up    bool
-	since time.Time
-	err   error
+	up     bool
+	since  time.Time
+	err    error  // down: why; up: what is degraded (nil when nothing is)
+	detail string // err's text, to compare rounds
 }
 
-// health probes etcd every HealthEvery and reports transitions only, so a
-// long outage is logged once, not once per retry.
+// health reports the cluster as the member prober sees it, every
+// HealthEvery and on transitions only, so a long outage is logged once: up
+// while some member answers and knows a leader (a frozen member among live
+// ones is not an outage), with the members not answering and the stalled
+// watches as the degraded detail.
 type health struct {
-	o      Options
-	events chan healthEvent
+	o       Options
+	members *etcd.Members
+	stalls  *stallSet
+	events  chan healthEvent
 }
 
 func (h *health) run(ctx context.Context) {
-	known, up := false, false
-	t := time.NewTicker(h.o.HealthEvery)
+	known := false
+	var last healthEvent
+	t := time.NewTicker(h.o.HealthEvery / 4)
 	defer t.Stop()
+	downFor := 0
 	for {
-		err := etcd.Probe(ctx, h.o.Client, h.o.HealthEvery)
-		if ctx.Err() != nil {
-			return
-		}
-		if err != nil {
+		ev := h.take()
+		if !ev.up {
+			downFor++
 			// gRPC's reconnect backoff grows to two minutes; etcd coming back
 			// should be noticed within a probe period instead.
-			if conn := h.o.Client.ActiveConnection(); conn != nil {
+			if conn := h.o.Client.ActiveConnection(); conn != nil && downFor%4 == 1 {
 				conn.ResetConnectBackoff()
 			}
+		} else {
+			downFor = 0
 		}
-		if now := (err == nil); !known || now != up {
-			known, up = true, now
+		if !known || ev.up != last.up || ev.detail != last.detail {
+			if known && ev.up == last.up {
+				ev.since = last.since
+			}
+			known, last = true, ev
 			select {
-			case h.events <- healthEvent{up: up, since: time.Now(), err: err}:
+			case h.events <- ev:
 			case <-ctx.Done():
 				return
 			}
@@ -50,4 +64,29 @@ func (h *health) run(ctx context.Context) {
 			return
 		}
 	}
+}
+
+// take reads the prober and the stalled watches.
+func (h *health) take() healthEvent {
+	mh := h.members.Health()
+	ev := healthEvent{up: mh.Up, since: time.Now()}
+	var parts []string
+	if s := mh.String(); s != "" {
+		parts = append(parts, s)
+	}
+	if dirs, since := h.stalls.oldest(); len(dirs) > 0 {
+		parts = append(parts, fmt.Sprintf("watch of %s stalled since %s", strings.Join(dirs, ", "), since.Format("15:04:05")))
+	}
+	if len(parts) > 0 {
+		ev.detail = strings.Join(parts, "; ")
+	}
+	switch {
+	case !ev.up && ev.detail == "":
+		ev.err = fmt.Errorf("%w: no member of %s knows a leader", etcd.ErrUnreachable, strings.Join(h.o.Client.Endpoints(), ","))
+	case !ev.up:
+		ev.err = fmt.Errorf("%w: %s", etcd.ErrUnreachable, ev.detail)
+	case ev.detail != "":
+		ev.err = errors.New(ev.detail) // up, but degraded: what is out
+	}
+	return ev
 }

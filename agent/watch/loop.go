@@ -27,6 +27,10 @@ type Options struct {
 	// Abandon, when closed during shutdown, ends the wait for running applies at
 	// once (an apply that cannot finish before the agent exits). Nil: never.
 	Abandon <-chan struct{}
+	// Members probes the etcd members (nil: the loop runs its own over the
+	// client's endpoints): the watches restart on each new generation and
+	// the Etcd hook reports what it sees.
+	Members *etcd.Members
 	Hooks   Hooks
 }
 
@@ -40,7 +44,9 @@ type Hooks struct {
 	Synced func(rev int64)
 	// Applied runs after each transaction with its results.
 	Applied func(group string, sts []engine.Result, took time.Duration)
-	// Etcd runs when etcd becomes reachable (up) or not; since is when.
+	// Etcd runs when etcd becomes reachable (up) or not, or what is
+	// degraded changes; since is when. Down: err says why. Up: err, when not
+	// nil, says what is degraded (members not answering, stalled watches).
 	Etcd func(up bool, since time.Time, err error)
 	// Changed runs after the cache took in a change.
 	Changed func(dir string, rev int64, puts, dels int)
@@ -55,6 +61,8 @@ type Loop struct {
 	errs   map[string]error // directories that could not be read, and why
 	synced map[string]bool
 	sched  *scheduler
+	stalls *stallSet
+	nudges []chan struct{} // one per directory watch: ask it for progress
 	ups    chan update
 	done   chan result
 	wg     sync.WaitGroup
@@ -86,6 +94,10 @@ func New(o Options) *Loop {
 		l.trees[d] = kv.NewTree()
 	}
 	l.sched = newScheduler(o.Engine)
+	l.stalls = newStallSet()
+	for range o.Engine.Dirs() {
+		l.nudges = append(l.nudges, make(chan struct{}, 1))
+	}
 	return l
 }
 
@@ -111,7 +123,11 @@ func (l *Loop) Run(ctx context.Context) error {
 	applyCtx, stopApplies := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopApplies()
 	feedCtx, stopFeeds := context.WithCancel(ctx)
-	h := &health{o: l.o, events: make(chan healthEvent, 1)}
+	if l.o.Members == nil {
+		l.o.Members = etcd.NewMembers(l.o.Client, etcd.MemberOptions{})
+		l.wg.Go(func() { l.o.Members.Run(feedCtx) })
+	}
+	h := &health{o: l.o, members: l.o.Members, stalls: l.stalls, events: make(chan healthEvent, 1)}
 	l.wg.Add(2)
 	go func() { defer l.wg.Done(); l.feed(feedCtx) }()
 	go func() { defer l.wg.Done(); h.run(feedCtx) }()
@@ -229,21 +245,17 @@ func (l *Loop) current(dirs []string, rev int64) bool {
 	return true
 }
 
-// requestProgress asks etcd to tell every watcher how current it is; the
-// answers arrive as progress updates. It runs on its own goroutine (owned by
-// the loop's WaitGroup) so the loop never blocks on the network.
-func (l *Loop) requestProgress(ctx context.Context) {
-	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
-		// The watchers' stream is keyed by their context's metadata
-		// (WithRequireLeader): ask on that stream.
-		rctx, cancel := context.WithTimeout(clientv3.WithRequireLeader(ctx), time.Second)
-		defer cancel()
-		if err := l.o.Client.RequestProgress(rctx); err != nil {
-			l.o.Log.Debug("progress request failed", "err", err)
+// requestProgress asks every directory watch to request progress on its own
+// stream (clientv3 sends a progress request on the stream its context's
+// metadata names, and each watch has a stream of its own); the answers arrive
+// as progress updates. It never blocks.
+func (l *Loop) requestProgress() {
+	for _, n := range l.nudges {
+		select {
+		case n <- struct{}{}:
+		default:
 		}
-	}()
+	}
 }
 
 // takeQueued takes every update already waiting, so that one render covers
@@ -267,7 +279,7 @@ func (l *Loop) startDue(ctx context.Context) {
 	}
 	due, wait := l.sched.due(time.Now(), l.current)
 	if wait {
-		l.requestProgress(ctx)
+		l.requestProgress()
 	}
 	for _, g := range due {
 		rs := l.o.Engine.GroupOf(g)
@@ -328,8 +340,9 @@ func (l *Loop) feed(ctx context.Context) {
 		return
 	}
 	var wg sync.WaitGroup
-	for _, d := range dirs {
-		w := &dirWatcher{cli: l.o.Client, dir: d, log: l.o.Log, out: l.ups, rt: l.o.RequestTimeout}
+	for i, d := range dirs {
+		w := &dirWatcher{cli: l.o.Client, dir: d, log: l.o.Log, out: l.ups, rt: l.o.RequestTimeout,
+			members: l.o.Members, nudge: l.nudges[i], stalls: l.stalls}
 		wg.Add(1)
 		go func() { defer wg.Done(); w.run(ctx, snap.Revision) }()
 	}
@@ -349,6 +362,10 @@ func (l *Loop) poll(ctx context.Context, dirs []string) {
 }
 
 func (l *Loop) logEtcd(ev healthEvent) {
+	if ev.up && ev.err != nil {
+		l.o.Log.Warn("etcd degraded", "endpoints", l.o.Client.Endpoints(), "detail", ev.detail)
+		return
+	}
 	if ev.up {
 		l.o.Log.Info("etcd reachable", "endpoints", l.o.Client.Endpoints())
 		return
