@@ -162,6 +162,9 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	if s.ReloadTimeout.Duration == 0 {
 		r.ReloadTimeout.Duration = DefaultReloadTimeout
 	}
+	if r.MinInterval = minInterval(s); r.MinInterval < 0 {
+		at("min_reload_interval", "min_reload_interval must not be negative")
+	}
 	if r.ReloadMode == "" {
 		r.ReloadMode = systemd.ModeReload
 	}

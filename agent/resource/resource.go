@@ -45,11 +45,13 @@ type Spec struct {
 	StartIfInactive bool   `toml:"start_if_inactive"`
 	ReloadGroup     string `toml:"reload_group"`
 
-	AllowEmpty        bool            `toml:"allow_empty"`
-	MaxShrink         *string         `toml:"max_shrink"`
-	MinReloadInterval config.Duration `toml:"min_reload_interval"`
-	Wait              string          `toml:"wait"`
-	MaxOutput         string          `toml:"max_output"`
+	AllowEmpty bool    `toml:"allow_empty"`
+	MaxShrink  *string `toml:"max_shrink"`
+	// MinReloadInterval: nil = DefaultMinReloadInterval when the resource
+	// reloads something, else 0; "0" turns the budget off.
+	MinReloadInterval *config.Duration `toml:"min_reload_interval"`
+	Wait              string           `toml:"wait"`
+	MaxOutput         string           `toml:"max_output"`
 	// OutputFormat (the confd fork's key): json, yaml or toml; a render
 	// that does not parse as it is refused before any check.
 	OutputFormat string `toml:"output_format"`
@@ -68,6 +70,8 @@ type Resource struct {
 	UID, GID int         // resolved owner; -1 when unset
 	WaitMin  time.Duration
 	WaitMax  time.Duration
+	// MinInterval is the effective min_reload_interval (the reload budget).
+	MinInterval time.Duration
 	// OutputLimit is max_output in bytes: a larger render is a render
 	// error (render.DefaultMaxOutput when unset).
 	OutputLimit int64
@@ -77,7 +81,25 @@ type Resource struct {
 const (
 	DefaultCheckTimeout  = 60 * time.Second
 	DefaultReloadTimeout = 60 * time.Second
+	// DefaultMinReloadInterval is the reload budget of a resource with a
+	// reload_cmd or reload_unit that does not set min_reload_interval: the
+	// first change after quiet is applied at once, later ones within the
+	// interval are merged, and the final state is applied at its end.
+	DefaultMinReloadInterval = time.Second
 )
+
+// minInterval resolves min_reload_interval: as set, else the default for a
+// resource that reloads something, else 0.
+func minInterval(s Spec) time.Duration {
+	switch {
+	case s.MinReloadInterval != nil:
+		return s.MinReloadInterval.Duration
+	case s.ReloadCmd != "" || s.ReloadUnit != "":
+		return DefaultMinReloadInterval
+	default:
+		return 0
+	}
+}
 
 // InPlaceCheck reports whether check_cmd runs with the candidate at dest:
 // as set by check_in_place, else whenever check_cmd's template does not

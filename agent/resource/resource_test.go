@@ -122,3 +122,48 @@ func TestReloadCmdGroupsByExpandedCommand(t *testing.T) {
 		t.Fatalf("groups %q %q %q %q", a.Group(), b.Group(), c.Group(), d.Group())
 	}
 }
+
+// TestReloadBudgetDefault: a resource that reloads something gets the
+// default budget unless it sets min_reload_interval ("0" turns it off); a
+// resource without a reload gets none.
+func TestReloadBudgetDefault(t *testing.T) {
+	for _, tt := range []struct {
+		name, body string
+		want       time.Duration
+	}{
+		{"reload_cmd, unset", "reload_cmd = \"true\"\n", DefaultMinReloadInterval},
+		{"reload_unit, unset", "reload_unit = \"nginx.service\"\n", DefaultMinReloadInterval},
+		{"reload_cmd, zero", "reload_cmd = \"true\"\nmin_reload_interval = \"0\"\n", 0},
+		{"reload_cmd, set", "reload_cmd = \"true\"\nmin_reload_interval = \"250ms\"\n", 250 * time.Millisecond},
+		{"no reload", "", 0},
+		{"no reload, set", "min_reload_interval = \"2s\"\n", 2 * time.Second},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := filepath.Join(dir, "r.toml")
+			body := "[template]\nsrc = \"t\"\ndest = \"/tmp/r\"\nkeys = [\"/k\"]\n" + tt.body
+			if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, probs := Load(f, Options{ConfDir: dir})
+			if r == nil {
+				t.Fatal(probs.Err())
+			}
+			if r.MinInterval != tt.want {
+				t.Fatalf("MinInterval = %v, want %v", r.MinInterval, tt.want)
+			}
+		})
+	}
+}
+
+func TestNegativeReloadBudgetIsAnError(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "r.toml")
+	body := "[template]\nsrc = \"t\"\ndest = \"/tmp/r\"\nkeys = [\"/k\"]\nmin_reload_interval = \"-1s\"\n"
+	if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, probs := Load(f, Options{ConfDir: dir}); r != nil || !strings.Contains(probs.Err().Error(), "min_reload_interval") {
+		t.Fatalf("got %v, %v; want a min_reload_interval error", r, probs.Err())
+	}
+}

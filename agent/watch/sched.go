@@ -10,7 +10,8 @@ import (
 // scheduler decides when each reload group renders and applies:
 //   - the first change after a quiet period starts at once;
 //   - changes during a running apply are merged and start when it ends;
-//   - min_reload_interval spaces applies, merging what arrives between them;
+//   - min_reload_interval (the reload budget; 1s by default for resources
+//     with a reload) spaces applies, merging what arrives between them;
 //   - wait = "min:max" waits for min of quiet, at most max after the first change;
 //   - a failed apply is retried with backoff (1s doubling to 1m, no jitter)
 //     until it succeeds or the data changes.
@@ -43,7 +44,7 @@ func newScheduler(e *engine.Engine) *scheduler {
 		st := &gstate{}
 		seen := map[string]bool{}
 		for _, r := range e.GroupOf(g) {
-			st.minInterval = max(st.minInterval, r.MinReloadInterval.Duration)
+			st.minInterval = max(st.minInterval, r.MinInterval)
 			st.waitMin, st.waitMax = max(st.waitMin, r.WaitMin), max(st.waitMax, r.WaitMax)
 			for _, d := range r.Dirs {
 				if !seen[d] {

@@ -216,7 +216,7 @@ func (h *harness) sections(ctx context.Context, n int) error {
 		}
 	}
 	if n == h.o.burstKeys && h.o.burstPuts > 0 {
-		for _, mri := range []string{"", "250ms"} {
+		for _, mri := range []string{"", "0", "250ms"} {
 			if err := h.burstSection(ctx, n, mri); err != nil {
 				return fmt.Errorf("burst at %d keys: %w", n, err)
 			}

@@ -14,7 +14,7 @@ func (h *harness) latencySection(ctx context.Context, n int) error {
 	if n >= 100000 {
 		changes = h.o.changesLarge
 	}
-	res := agentproc.Resource{Template: classicTmpl, DestName: "upstream.conf", Keys: []string{dir}, ExtraTOML: guards}
+	res := agentproc.Resource{Template: classicTmpl, DestName: "upstream.conf", Keys: []string{dir}, ExtraTOML: guards + noBudget}
 	r, err := h.agentRun(ctx, "latency", n, res, changes)
 	if err != nil {
 		return err
@@ -31,7 +31,7 @@ func (h *harness) nginxSection(ctx context.Context, n int) error {
 		return nil
 	}
 	res := agentproc.Resource{Template: fullTmpl, DestName: "nginx.conf", Keys: []string{dir},
-		CheckCmd: checkCmd(nginx), ExtraTOML: guards}
+		CheckCmd: checkCmd(nginx), ExtraTOML: guards + noBudget}
 	r, err := h.agentRun(ctx, "nginx", n, res, h.o.nginxChanges)
 	if err != nil {
 		return err

@@ -49,6 +49,11 @@ func checkCmd(nginx string) string {
 // changes (an empty directory at 0 keys, deletes).
 const guards = "allow_empty = true\nmax_shrink = \"100%\"\n"
 
+// noBudget turns the default reload budget off, for the sections that time
+// changes put one after another (each waits for the previous one's file):
+// under the 1s default every change but the first would wait out the budget.
+const noBudget = "min_reload_interval = \"0\"\n"
+
 const dir = "/services/apache"
 
 // addr is the i-th address of a key family: family 0 is the preloaded keys,
