@@ -40,6 +40,7 @@ type Members struct {
 	gen     uint64
 	changed chan struct{} // closed and replaced at each new generation
 	quorum  bool          // some answering member knows a leader
+	probed  bool          // a first round of probes was taken
 }
 
 type member struct {
@@ -133,7 +134,7 @@ func (m *Members) take(res []probe, now time.Time) {
 		s.fails++
 		s.out = s.out || s.fails >= m.fails
 	}
-	m.quorum = quorum
+	m.quorum, m.probed = quorum, true
 	live := m.liveLocked()
 	if len(live) == 0 || slices.Equal(live, m.cli.Endpoints()) {
 		return
@@ -170,6 +171,14 @@ func (m *Members) Answering() bool {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.quorum
+}
+
+// Probed reports whether a first round of probes was taken: before it,
+// Answering and Health only assume the members answer.
+func (m *Members) Probed() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.probed
 }
 
 // Health is the prober's view for STATUS=, /healthz and logs.

@@ -36,6 +36,14 @@ func (h *health) run(ctx context.Context) {
 	defer t.Stop()
 	downFor := 0
 	for {
+		if !h.members.Probed() { // nothing known yet: say nothing rather than "reachable"
+			select {
+			case <-t.C:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
 		ev := h.take()
 		if !ev.up {
 			downFor++
@@ -47,7 +55,8 @@ func (h *health) run(ctx context.Context) {
 		} else {
 			downFor = 0
 		}
-		if !known || ev.up != last.up || ev.detail != last.detail {
+		// While down, a new reason is not a new outage: it is logged once.
+		if !known || ev.up != last.up || (ev.up && ev.detail != last.detail) {
 			if known && ev.up == last.up {
 				ev.since = last.since
 			}
