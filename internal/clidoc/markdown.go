@@ -1,14 +1,14 @@
-package main
+package clidoc
 
 import (
 	"fmt"
 	"strings"
 )
 
-// markdown returns docs/cli.md: the same reference as the man page, with
+// Markdown returns docs/cli.md: the same reference as the man page, with
 // angle brackets escaped outside code (a renderer would take <confdir> for
 // HTML and drop it).
-func (r reference) markdown() string {
+func (r Reference) Markdown() string {
 	var b strings.Builder
 	w := func(format string, a ...any) { fmt.Fprintf(&b, format+"\n", a...) }
 	w("# confwatch command-line reference")
