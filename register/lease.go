@@ -71,9 +71,11 @@ func (r *runner) keepAlive(ctx context.Context) error {
 // which stays stuck on a frozen member until gRPC's keepalive gives up (10 s
 // + 5 s, longer than a short TTL). Each KeepAliveOnce is a new stream, so the
 // balancer places it on a member that answers. It closes lost when etcd says
-// the lease is gone, when the client is closed, or when no renewal succeeded
-// for the whole TTL, and
-// returns then or when ctx ends.
+// the lease is gone or when the client is closed, and returns then or when
+// ctx ends. A long run of failed renewals alone is not taken as a lost lease:
+// etcd may still hold it (a new leader extends every lease's TTL), and only
+// an answer saying it is gone is evidence; meanwhile the key watch restores
+// the key if it disappears.
 func keepLease(ctx context.Context, cli *clientv3.Client, lease clientv3.LeaseID, ttl time.Duration, lost chan<- struct{}, debug func(string, ...any)) {
 	if ttl <= 0 {
 		ttl = 10 * time.Second
@@ -102,11 +104,11 @@ func keepLease(ctx context.Context, cli *clientv3.Client, lease clientv3.LeaseID
 				renewed = time.Now()
 				break
 			}
-			if errors.Is(err, rpctypes.ErrLeaseNotFound) || cli.Ctx().Err() != nil || time.Since(renewed) >= ttl {
+			if errors.Is(err, rpctypes.ErrLeaseNotFound) || cli.Ctx().Err() != nil {
 				close(lost)
 				return
 			}
-			debug("keep-alive failed, retrying at once", "lease", hex(lease), "err", err)
+			debug("keep-alive failed, retrying at once", "lease", hex(lease), "since_renewal", time.Since(renewed).Round(time.Millisecond), "err", err)
 			if !backoffTiny(ctx) {
 				return
 			}
