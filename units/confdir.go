@@ -3,6 +3,7 @@ package units
 import (
 	"bytes"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -70,6 +71,15 @@ func ConfDir(spec Spec) ([]File, error) {
 	}, nil
 }
 
+// listenAddr is nginx's listen parameter: the port, or LBListen:port (an
+// IPv6 address in brackets).
+func (s Spec) listenAddr() string {
+	if s.LBListen == "" {
+		return itoa(s.LBPort)
+	}
+	return net.JoinHostPort(s.LBListen, itoa(s.LBPort))
+}
+
 // nginxTemplate is the confd template. Service and KeyPrefix are
 // validated to plain characters, so they need no quoting here. With no
 // backend it renders no upstream block (nginx rejects one without
@@ -88,7 +98,7 @@ func (s Spec) nginxTemplate() string {
 		"{{- end}}",
 		"",
 		"server {",
-		"    listen " + itoa(s.LBPort) + ";",
+		"    listen " + s.listenAddr() + ";",
 		"",
 		"    location / {",
 		"{{- if $backends}}",

@@ -105,6 +105,26 @@ func TestConfDirRenders(t *testing.T) {
 	}
 }
 
+// TestConfDirListen: --lb-listen puts the address into nginx's listen
+// line (IPv6 in brackets); without it nginx listens on every address.
+func TestConfDirListen(t *testing.T) {
+	for _, tc := range []struct {
+		listen, want string
+	}{
+		{"", "\n    listen 80;\n"},
+		{"127.0.0.1", "\n    listen 127.0.0.1:80;\n"},
+		{"::1", "\n    listen [::1]:80;\n"},
+	} {
+		files, err := ConfDir(Spec{LBListen: tc.listen})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(files[1].Data); !strings.Contains(got, tc.want) {
+			t.Errorf("--lb-listen %q: template lacks %q:\n%s", tc.listen, tc.want, got)
+		}
+	}
+}
+
 // TestConfDirSharedByServices: two services' files do not collide, so
 // one confdir (and one confwatch run) can serve both.
 func TestConfDirSharedByServices(t *testing.T) {
@@ -202,6 +222,7 @@ func TestGenerateRejects(t *testing.T) {
 		"bad advertise ip":          {Spec{AdvertiseIP: "10.0.0"}, "advertise-ip"},
 		"bad env name":              {Spec{AdvertiseEnv: "A-B"}, "advertise-env"},
 		"short ttl":                 {Spec{TTL: 1}, "--ttl"},
+		"lb-listen host name":       {Spec{LBListen: "localhost"}, `--lb-listen: "localhost" is not an IP address`},
 	} {
 		t.Run(name, func(t *testing.T) {
 			_, err := Generate(tc.spec)

@@ -38,6 +38,7 @@ func goldenSpecs() map[string]Spec {
 	exec.Restart, exec.RestartDelay, exec.EtcdUnit = "always", ptr(1500*time.Millisecond), ""
 	exec.Drain, exec.ConfigFile, exec.MaxShrink = ptr(time.Duration(0)), "/etc/confwatch/etcd.toml", ptr(80)
 	exec.Confwatch, exec.ConfDir, exec.LBPort = "/opt/confwatch/bin/confwatch", "/etc/confwatch/confd", 8080
+	exec.LBListen = "10.0.0.5"
 	quirky := DefaultSpec()
 	quirky.BackendImage = "registry.example.com:5000/team/web:1.2"
 	quirky.BackendExec = []string{"sh", "-c", `echo "100% $HOME \ done" 'x'`, ";", ""}

@@ -24,6 +24,9 @@ func (s Spec) lb() unitDef {
 	u.exec("Service", "ExecStart", "", argv...)
 	u.exec("Service", "ExecReload", "", text{lit("/bin/kill")}, text{lit("-HUP")}, text{spec("$MAINPID")})
 	s.common(&u, false)
+	// Exit 2 is a configuration confwatch cannot use, or another agent on
+	// the confdir: a restart would fail the same way, so the unit fails.
+	u.add("Service", "RestartPreventExitStatus", lit("2"))
 	if s.Flavor == FlavorFleet {
 		for _, c := range s.LBConflicts {
 			u.add("X-Fleet", "Conflicts", lit(c))

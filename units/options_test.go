@@ -44,6 +44,9 @@ func TestGenerateOptions(t *testing.T) {
 		{"--config for register", Spec{ConfigFile: "/etc/confwatch/etcd.toml"}, 1, []string{" register --config /etc/confwatch/etcd.toml --key "}, nil},
 		{"--config for run", Spec{ConfigFile: "/etc/confwatch/etcd.toml"}, 2, []string{" run --confdir /etc/confd --config /etc/confwatch/etcd.toml\n"}, nil},
 		{"no --config by default", Spec{}, 2, nil, []string{"--config"}},
+		{"LB: exit 2 is not restarted", Spec{}, 2, []string{"\nRestart=on-failure\nRestartSec=5s\nRestartPreventExitStatus=2\n"}, nil},
+		{"sidekick: exit 2 is not restarted", Spec{}, 1, []string{"\nRestartPreventExitStatus=2\n"}, nil},
+		{"backend: its own exit 2 is restarted", Spec{}, 0, nil, []string{"RestartPreventExitStatus"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			files, err := Generate(tc.spec)

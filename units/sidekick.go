@@ -36,6 +36,9 @@ func (s Spec) sidekick() unitDef {
 		u.add("Service", "TimeoutStopSec", lit(span(*s.Drain+stopMargin)))
 	}
 	s.common(&u, true)
+	// Exit 2 is a bad register command line or configuration: restarting
+	// would fail the same way.
+	u.add("Service", "RestartPreventExitStatus", lit("2"))
 	if s.Flavor == FlavorFleet {
 		// Never with a Conflicts= glob: fleet matches MachineOf against
 		// Conflicts without expanding %i, and would refuse the unit.

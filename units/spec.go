@@ -71,6 +71,7 @@ type Spec struct {
 	ConfigFile string // confwatch --config FILE of register and run (etcd credentials); "" = none
 	ConfDir    string // confdir the LB's `confwatch run` reads
 	LBPort     int    // port nginx listens on (ConfDir's template)
+	LBListen   string // IP address nginx listens on (ConfDir's template); "" = every address
 	MaxShrink  *int   // ConfDir's resource max_shrink, in percent; nil = confwatch's default (50%)
 }
 

@@ -116,6 +116,11 @@ func (s Spec) validateBackend() error {
 			return fmt.Errorf("%s: %d is not a TCP port", p.opt, p.v)
 		}
 	}
+	if s.LBListen != "" {
+		if _, err := netip.ParseAddr(s.LBListen); err != nil {
+			return fmt.Errorf("--lb-listen: %q is not an IP address", s.LBListen)
+		}
+	}
 	if s.MaxShrink != nil && (*s.MaxShrink < 0 || *s.MaxShrink > 100) {
 		return fmt.Errorf("--max-shrink: %d is not a percentage from 0 to 100", *s.MaxShrink)
 	}

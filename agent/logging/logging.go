@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"syscall"
 
 	"github.com/coreos/go-systemd/v22/journal"
 )
@@ -38,7 +39,7 @@ func New(w io.Writer, level, format string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch strings.ToLower(strings.TrimSpace(format)) {
 	case FormatAuto, "":
-		if w == io.Writer(os.Stderr) && stderrIsJournal() {
+		if IsJournal(w) {
 			return slog.New(NewJournalHandler(w, opts)), nil
 		}
 		return slog.New(slog.NewTextHandler(w, opts)), nil
@@ -52,12 +53,32 @@ func New(w io.Writer, level, format string) (*slog.Logger, error) {
 	return nil, fmt.Errorf("logging: %w %q (want auto, text, json or journal)", ErrUnknownFormat, format)
 }
 
-// stderrIsJournal reports whether systemd connected stderr to the journal (JOURNAL_STREAM
-// names stderr's device and inode). A malformed JOURNAL_STREAM counts as no.
-func stderrIsJournal() bool {
-	ok, err := journal.StderrIsJournalStream()
-	return err == nil && ok
+// IsJournal reports whether w is a file systemd connected to the journal: an *os.File
+// whose device and inode are the ones JOURNAL_STREAM names. Anything else (a buffer, a
+// pipe of our own, a malformed or unset JOURNAL_STREAM) counts as no. Lines written to
+// such a w should carry a "<N>" priority prefix, or journald files them at info.
+func IsJournal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	if f == os.Stderr {
+		ok, err := journal.StderrIsJournalStream()
+		return err == nil && ok
+	}
+	var dev, ino uint64
+	if _, err := fmt.Sscanf(os.Getenv("JOURNAL_STREAM"), "%d:%d", &dev, &ino); err != nil {
+		return false
+	}
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return false
+	}
+	return uint64(st.Dev) == dev && uint64(st.Ino) == ino //nolint:unconvert // types differ by arch
 }
+
+// PriorityError is the sd-daemon(3) prefix of a line at error priority ("<3>").
+const PriorityError = "<3>"
 
 // ParseLevel maps a level name to a slog.Level, case-insensitively. It accepts confd's
 // names: debug, info, warn or warning, error, and panic or fatal (both error: the agent

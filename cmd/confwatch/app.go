@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/agent/logging"
 	"github.com/confwatch/confwatch/internal/flagerr"
 )
 
@@ -29,15 +30,25 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
+	code := exitUsage
 	var ec cli.ExitCoder
 	if errors.As(err, &ec) {
-		if msg := err.Error(); msg != "" {
-			fmt.Fprintln(stderr, "confwatch:", msg)
-		}
-		return ec.ExitCode()
+		code = ec.ExitCode()
 	}
-	fmt.Fprintln(stderr, "confwatch:", err)
-	return exitUsage
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(stderr, fatalPrefix(stderr)+"confwatch:", msg)
+	}
+	return code
+}
+
+// fatalPrefix is what the line saying why confwatch exits starts with: the journal's
+// error priority when stderr is the journal (so `journalctl -p warning` shows why a
+// service did not start), else nothing.
+func fatalPrefix(stderr io.Writer) string {
+	if logging.IsJournal(stderr) {
+		return logging.PriorityError
+	}
+	return ""
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {

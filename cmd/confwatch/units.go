@@ -38,6 +38,7 @@ func generateUnitsCommand() *cli.Command {
 		str("units", "config", "", "confwatch configuration `FILE` passed as --config to the sidekick's register and the load balancer's run; etcd username and password go there, never on a command line"),
 		str("units", "confdir", d.ConfDir, "confdir `DIR` the load balancer's confwatch run reads"),
 		num("units", "lb-port", d.LBPort, "`PORT` nginx listens on (--with-confdir)"),
+		str("units", "lb-listen", "", "IP `ADDR` nginx listens on (--with-confdir; default every address)"),
 		num("units", "max-shrink", 50, "write max_shrink = \"`PERCENT`%\" into the --with-confdir resource: a drop of more backends than that since the last apply is held back (not given: the resource keeps confwatch's default, 50)"),
 		str("backend", "runtime", d.Runtime, "`RUNTIME`: docker, podman or exec"),
 		str("backend", "runtime-path", "", "docker or podman `PATH` (default /usr/bin/<runtime>)"),
@@ -99,6 +100,7 @@ func specFromFlags(c *cli.Context) (units.Spec, error) {
 		Restart: c.String("restart"), GlobalLB: c.Bool("global-lb"),
 		MachineMetadata: c.StringSlice("machine-metadata"), LBMachineMetadata: c.StringSlice("lb-machine-metadata"),
 		Confwatch: c.String("confwatch"), ConfigFile: c.String("config"), ConfDir: c.String("confdir"), LBPort: c.Int("lb-port"),
+		LBListen: c.String("lb-listen"),
 	}
 	drain := c.Duration("drain")
 	s.Drain = &drain
