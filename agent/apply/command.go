@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"text/template"
 	"time"
@@ -90,12 +91,23 @@ type CmdReloader struct {
 	Run     Runner
 }
 
+// reloadsRunning counts reload commands in flight, process-wide.
+var reloadsRunning atomic.Int64
+
+// ReloadsRunning reports how many reload commands (CmdReloader.Reload) are
+// running right now in this process. The agent's watch on systemd's job queue
+// uses it: a job held behind the agent's own start matters only while a
+// reload command of the agent may be waiting for it.
+func ReloadsRunning() int64 { return reloadsRunning.Load() }
+
 // Reload runs the command.
 func (c *CmdReloader) Reload(ctx context.Context) error {
 	cmd, err := Expand(c.Cmd, c.Dest, c.Dest)
 	if err != nil {
 		return err
 	}
+	reloadsRunning.Add(1)
+	defer reloadsRunning.Add(-1)
 	out, err := c.Run.Run(ctx, cmd, c.Timeout)
 	if err != nil {
 		return fmt.Errorf("%w: %s", err, strings.TrimSpace(string(out)))

@@ -1,6 +1,8 @@
 package daemon
 
 import (
+	"github.com/confwatch/confwatch/agent/apply"
+
 	"context"
 	"fmt"
 	"strings"
@@ -36,7 +38,9 @@ func (d *daemon) watchQueue(ctx context.Context, sv *supervisor, abandon func())
 		case <-tick.C:
 		}
 		stopping := d.ctx.Err() != nil
-		if !stopping && sv.isReady() {
+		// Only a reload command of ours can be waiting for a held job: a start
+		// job of nginx held behind our start is the boot ordering working.
+		if (!stopping && sv.isReady()) || apply.ReloadsRunning() == 0 {
 			continue
 		}
 		qctx, cancel := context.WithTimeout(ctx, 2*time.Second)

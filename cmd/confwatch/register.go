@@ -95,6 +95,7 @@ func registerFlags() []cli.Flag {
 }
 
 func registerAction(c *cli.Context) error {
+	crashBySignal()
 	opts, err := registerOptions(c)
 	if err != nil {
 		return cli.Exit(err, exitUsage)

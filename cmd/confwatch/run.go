@@ -31,6 +31,7 @@ func runCommand() *cli.Command {
 // runAgent runs the agent (package daemon) until the context ends: by
 // watching etcd when interval is 0, else by polling every interval.
 func runAgent(c *cli.Context, interval time.Duration) error {
+	crashBySignal()
 	var mgr *systemd.Manager
 	s, err := prepare(c, false, func(l *loaded) engine.ReloaderFunc {
 		mgr = systemd.NewManager(l.log)
