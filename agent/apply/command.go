@@ -69,7 +69,8 @@ func (Shell) Run(ctx context.Context, cmd string, timeout time.Duration) ([]byte
 
 // Quote returns s as one POSIX shell word: unchanged when it holds only
 // characters no shell treats specially (so ordinary paths read as written),
-// otherwise in single quotes, each ' written as '\”.
+// otherwise in single quotes, each single quote in it closed, escaped with a
+// backslash and reopened.
 func Quote(s string) string {
 	if s != "" && strings.Trim(s, safeShellChars) == "" {
 		return s
