@@ -46,10 +46,10 @@ func New(c config.Etcd) (*clientv3.Client, error) {
 	cli, err := clientv3.New(cfg)
 	if errors.Is(err, context.DeadlineExceeded) {
 		// With a username, New authenticates at once and so needs etcd.
-		return nil, fmt.Errorf("%w: no answer from %s within %s while authenticating", ErrUnreachable, strings.Join(c.Endpoints, ","), c.DialTimeout.Duration)
+		return nil, fmt.Errorf("%w: no answer from %s within %s while authenticating", ErrUnreachable, config.Redact(strings.Join(c.Endpoints, ",")), c.DialTimeout.Duration)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("etcd client for %s: %w", strings.Join(c.Endpoints, ","), err)
+		return nil, fmt.Errorf("etcd client for %s: %w", config.Redact(strings.Join(c.Endpoints, ",")), err)
 	}
 	return cli, nil
 }
@@ -63,7 +63,7 @@ func Probe(ctx context.Context, cli *clientv3.Client, timeout time.Duration) err
 	if err == nil || errors.Is(err, rpctypes.ErrPermissionDenied) {
 		return nil // it answered: a user who may not read "/" is fine
 	}
-	eps := strings.Join(cli.Endpoints(), ",")
+	eps := config.Redact(strings.Join(cli.Endpoints(), ","))
 	if ctx.Err() != nil {
 		return fmt.Errorf("%w: no answer from %s within %s (last error: %v)", ErrUnreachable, eps, timeout, err)
 	}
