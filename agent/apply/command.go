@@ -18,14 +18,16 @@ import (
 var ErrCommand = errors.New("command failed")
 
 // Expand fills a check_cmd or reload_cmd template. Only {{.src}} and {{.dest}}
-// exist: no etcd value ever reaches a shell.
+// exist: no etcd value ever reaches a shell. Each path becomes one shell word
+// (Quote), so a space, a quote or a $(...) in it is never split or run; write
+// {{.src}}, not "{{.src}}".
 func Expand(cmd, src, dest string) (string, error) {
 	t, err := template.New("cmd").Option("missingkey=error").Parse(cmd)
 	if err != nil {
 		return "", fmt.Errorf("command %q: %w", cmd, err)
 	}
 	var b bytes.Buffer
-	if err := t.Execute(&b, map[string]string{"src": src, "dest": dest}); err != nil {
+	if err := t.Execute(&b, map[string]string{"src": Quote(src), "dest": Quote(dest)}); err != nil {
 		return "", fmt.Errorf("command %q: %w", cmd, err)
 	}
 	return b.String(), nil
@@ -66,19 +68,47 @@ func (Shell) Run(ctx context.Context, cmd string, timeout time.Duration) ([]byte
 	return out.Bytes(), nil
 }
 
-// CleanEnv drops the variables that belong to the agent's own systemd
-// supervision, so commands cannot talk to systemd as the agent.
+// Quote returns s as one POSIX shell word: unchanged when it holds only
+// characters no shell treats specially (so ordinary paths read as written),
+// otherwise in single quotes, each single quote in it closed, escaped with a
+// backslash and reopened.
+func Quote(s string) string {
+	if s != "" && strings.Trim(s, safeShellChars) == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+const safeShellChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%+=:,./_-"
+
+// CleanEnv returns env without what is the agent's own: the variables of its
+// systemd supervision (so commands cannot talk to systemd as the agent) and
+// every CONFWATCH_*, CONFD_*, ETCDCTL_* and ETCD_* variable (endpoints,
+// users, passwords, certificate keys), so a check or reload command gets no
+// credential the agent was given.
 func CleanEnv(env []string) []string {
 	out := env[:0:0]
 	for _, e := range env {
 		k, _, _ := strings.Cut(e, "=")
-		switch k {
-		case "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES":
+		if agentOwn(k) {
 			continue
 		}
 		out = append(out, e)
 	}
 	return out
+}
+
+func agentOwn(k string) bool {
+	switch k {
+	case "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES":
+		return true
+	}
+	for _, p := range []string{"CONFWATCH_", "CONFD_", "ETCDCTL_", "ETCD_"} {
+		if strings.HasPrefix(strings.ToUpper(k), p) {
+			return true
+		}
+	}
+	return false
 }
 
 // CmdReloader is a reload_cmd as a Reloader: Cmd expanded with {{.src}} and

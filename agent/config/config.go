@@ -8,6 +8,8 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
+	"regexp"
 	"strings"
 	"time"
 )
@@ -88,7 +90,7 @@ func (c *Config) Validate() error {
 	}
 	tls := c.Etcd.CAFile != "" || c.Etcd.CertFile != ""
 	for i, e := range c.Etcd.Endpoints {
-		c.Etcd.Endpoints[i] = NormalizeEndpoint(e, tls)
+		c.Etcd.Endpoints[i] = c.Etcd.takeUserinfo(NormalizeEndpoint(e, tls))
 	}
 	if (c.Etcd.CertFile == "") != (c.Etcd.KeyFile == "") {
 		bad("etcd.cert_file and etcd.key_file must be set together")
@@ -111,6 +113,29 @@ func (c *Config) Validate() error {
 	}
 	return errors.Join(errs...)
 }
+
+// takeUserinfo returns endpoint e without a user:password@, which becomes the
+// credentials unless a username is configured: nothing that names the
+// endpoints (errors, logs, the status) can then echo a password.
+func (c *Etcd) takeUserinfo(e string) string {
+	u, err := url.Parse(e)
+	if err != nil || u.User == nil {
+		return e
+	}
+	if c.Username == "" {
+		c.Username = u.User.Username()
+		c.Password, _ = u.User.Password()
+	}
+	u.User = nil
+	return u.String()
+}
+
+// userinfo matches the user[:password]@ of a URL in free text.
+var userinfo = regexp.MustCompile(`(://)[^/@\s,]+@`)
+
+// Redact masks the userinfo of every URL in s ("http://***@host:2379"), for
+// text that may quote an endpoint as given.
+func Redact(s string) string { return userinfo.ReplaceAllString(s, "${1}***@") }
 
 // NormalizeEndpoint accepts confd's forms (host:port, http://host:port) and
 // returns a URL etcd's client takes: a bare host:port gets https when TLS

@@ -9,6 +9,7 @@ import (
 	"context"
 	"log/slog"
 	"sort"
+	"strings"
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/diag"
@@ -55,6 +56,7 @@ func New(res []*resource.Resource, opts Options) (*Engine, diag.List) {
 	e := &Engine{opts: opts, res: res, tmpl: map[string]*render.Template{}, groups: map[string][]*resource.Resource{},
 		applier: &apply.Applier{Log: opts.Log, Run: opts.Runner, NoReload: opts.SyncOnly}}
 	var probs diag.List
+	names := map[string]string{} // Group() -> the group's name
 	for _, r := range res {
 		t, err := render.ParseFileIn(r.SrcPath, r.TplDir)
 		if err != nil {
@@ -62,9 +64,25 @@ func New(res []*resource.Resource, opts Options) (*Engine, diag.List) {
 			continue
 		}
 		e.tmpl[r.Name] = t
-		e.groups[r.Group()] = append(e.groups[r.Group()], r)
+		g := groupName(r, names)
+		e.groups[g] = append(e.groups[g], r)
 	}
 	return e, probs
+}
+
+// groupName names r's group. Resources sharing a reload_cmd form a group named
+// "cmd:" and its first resource's name, never the command: the name is a
+// /metrics label and a log field, and a command can carry a credential.
+func groupName(r *resource.Resource, names map[string]string) string {
+	k := r.Group()
+	if !strings.HasPrefix(k, "cmd:") {
+		return k
+	}
+	if n, ok := names[k]; ok {
+		return n
+	}
+	names[k] = "cmd:" + r.Name
+	return names[k]
 }
 
 // Resources returns the loaded resources in load order.

@@ -48,10 +48,10 @@ func New(c config.Etcd) (*clientv3.Client, error) {
 	if errors.Is(err, context.DeadlineExceeded) {
 		// With a username, New authenticates at once and so needs etcd.
 		why := reason(explainAll(context.Background(), c.Endpoints, tlsCfg))
-		return nil, fmt.Errorf("%w: no answer from %s within %s while authenticating%s", ErrUnreachable, strings.Join(c.Endpoints, ","), c.DialTimeout.Duration, why)
+		return nil, fmt.Errorf("%w: no answer from %s within %s while authenticating%s", ErrUnreachable, config.Redact(strings.Join(c.Endpoints, ",")), c.DialTimeout.Duration, why)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("etcd client for %s: %w", strings.Join(c.Endpoints, ","), err)
+		return nil, fmt.Errorf("etcd client for %s: %w", config.Redact(strings.Join(c.Endpoints, ",")), err)
 	}
 	return cli, nil
 }
@@ -91,7 +91,7 @@ func Probe(parent context.Context, cli *clientv3.Client, timeout time.Duration) 
 	if err == nil || errors.Is(err, rpctypes.ErrPermissionDenied) {
 		return nil // it answered: a user who may not read "/" is fine
 	}
-	eps := strings.Join(cli.Endpoints(), ",")
+	eps := config.Redact(strings.Join(cli.Endpoints(), ","))
 	if ctx.Err() != nil {
 		tlsCfg, _ := cli.Ctx().Value(tlsKey{}).(*tls.Config)
 		if why := explainAll(parent, cli.Endpoints(), tlsCfg); why != nil {

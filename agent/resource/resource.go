@@ -112,7 +112,8 @@ func (r *Resource) InPlaceCheck() bool {
 	return r.CheckCmd != "" && !apply.UsesSrc(r.CheckCmd)
 }
 
-// Group is the name of the reload transaction the resource belongs to:
+// Group is the identity of the reload transaction the resource belongs to
+// (engine names a reload_cmd group for its first resource, not by this):
 // resources with the same reload action are checked, swapped, reloaded and
 // rolled back together.
 func (r *Resource) Group() string {
