@@ -148,7 +148,12 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return mark(out, todo, err)
 	}
 	out.Check = time.Since(t0)
-	if err := a.keepPrevious(todo); err != nil {
+	// The previous files stay on disk until the reload has succeeded (or the
+	// in-place check passed, without a reload): a kill before that leaves
+	// them for Recover, so the next start rolls back to them, not to the
+	// unchecked or unreloaded candidate left at dest.
+	reload := g.Reload != nil && !a.NoReload
+	if err := a.keepPrevious(todo, reload); err != nil {
 		a.dropPrevious(todo)
 		return mark(out, todo, err)
 	}
@@ -158,8 +163,8 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	if err := a.checkInPlace(ctx, todo); err != nil {
 		return a.undo(out, todo, err)
 	}
-	a.dropPrevious(todo)
-	if g.Reload == nil || a.NoReload {
+	if !reload {
+		a.dropPrevious(todo)
 		return mark(out, todo, nil)
 	}
 	t2 := time.Now()
@@ -167,9 +172,11 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	out.ReloadTime = time.Since(t2)
 	if err == nil {
 		out.Reloaded = true
+		a.dropPrevious(todo)
 		return mark(out, todo, nil)
 	}
 	if errors.Is(err, ErrNotRunning) {
+		a.dropPrevious(todo)
 		a.Log.Warn("not reloaded: the service is not running and reads the new files when it starts", "group", g.Name, "err", err)
 		return mark(out, todo, nil)
 	}

@@ -49,9 +49,9 @@ func (a *Applier) inPlace(p *pending) bool {
 // beside it (see keep) before the swap, so that an agent killed during the
 // check restores it at its next start (Recover) instead of keeping the
 // unchecked candidate.
-func (a *Applier) keepPrevious(todo []*pending) error {
+func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 	for _, p := range todo {
-		if a.inPlace(p) {
+		if reload || a.inPlace(p) {
 			if err := keep(p.path, p.old); err != nil {
 				return &stageErr{StageStage, err}
 			}
@@ -62,7 +62,8 @@ func (a *Applier) keepPrevious(todo []*pending) error {
 }
 
 // dropPrevious removes the kept previous files once they are not needed: the
-// check passed, or the rollback put them back.
+// in-place check passed and the reload (if any) succeeded, or the rollback
+// put them back.
 func (a *Applier) dropPrevious(todo []*pending) {
 	for _, p := range todo {
 		if p.kept {
