@@ -153,3 +153,57 @@ func TestFailedReloadAfterAKillIsRolledBackToThePreviousFile(t *testing.T) {
 		t.Fatalf("after the failed reload dest = %q, want the previous good file %q", got, good)
 	}
 }
+
+// TestSIGTERMFinishesTheRunningApply: SIGTERM while the reload of an apply
+// is running: the agent says STOPPING=1 but does not exit until the reload
+// has ended, then exits 0 with the apply reloaded; the next start follows
+// etcd from there.
+func TestSIGTERMFinishesTheRunningApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	srv := testetcd.Start(t)
+	srv.Put(t, "/services/apache/a", "10.0.0.1:80")
+	k := newKillRig(t)
+	notify := listenNotify(t)
+	agent := exec.Command(k.bin, append([]string{"run"}, k.d.args(srv.Endpoint)...)...)
+	agent.Stdout, agent.Stderr = os.Stderr, os.Stderr // NOTIFY_SOCKET from listenNotify
+	must(t, agent.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- agent.Wait() }()
+	t.Cleanup(func() { _ = agent.Process.Kill(); <-exited })
+	expect(t, notify, "READY=1", has("READY=1"))
+	k.waitReloads(t, 1)
+
+	blocked := k.blockNextReload(t)
+	srv.Put(t, "/services/apache/b", "10.0.0.2:80")
+	blocked()
+	must(t, agent.Process.Signal(syscall.SIGTERM))
+	expect(t, notify, "STOPPING=1", has("STOPPING=1"))
+	select {
+	case err := <-exited:
+		t.Fatalf("the agent exited (%v) while its reload was still running", err)
+	default:
+	}
+	must(t, os.Remove(k.blk))
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the agent did not exit after its reload ended")
+	}
+	exited <- nil // for the cleanup
+	if ls := k.waitReloads(t, 2); len(ls) != 2 || ls[1] != "ok" {
+		t.Fatalf("reloads: %v", ls)
+	}
+
+	k.start(t, srv.Endpoint)
+	srv.Put(t, "/services/apache/marker", "10.0.0.9:80")
+	waitFile(t, k.dest, "10.0.0.9:80")
+	got := read(t, k.dest)
+	if !strings.Contains(got, "10.0.0.2:80") || !strings.Contains(got, "10.0.0.9:80") {
+		t.Fatalf("dest = %q", got)
+	}
+}
