@@ -207,3 +207,60 @@ func TestSIGTERMFinishesTheRunningApply(t *testing.T) {
 		t.Fatalf("dest = %q", got)
 	}
 }
+
+// TestKillDuringTheStagedCheckLeavesDestAlone: the agent SIGKILLed while
+// check_cmd runs on the staged candidate: dest keeps the last good file
+// (never the unchecked candidate, never partial), and the next start sweeps
+// the staged file, checks again and applies.
+func TestKillDuringTheStagedCheckLeavesDestAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	srv := testetcd.Start(t)
+	srv.Put(t, "/services/apache/a", "10.0.0.1:80")
+	d := newConfd(t)
+	pid, blk, bin := filepath.Join(d.dir, "check.pid"), filepath.Join(d.dir, "block"), buildConfwatch(t)
+	check := "echo $$ > " + pid + "; while [ -e " + blk + " ]; do sleep 0.05; done; true {{.src}}"
+	dest := d.classic(t, "check_cmd = \""+check+"\"\n")
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, append([]string{"run"}, d.args(srv.Endpoint)...)...)
+		cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		must(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd
+	}
+	agent := start()
+	waitFile(t, dest, "10.0.0.1:80")
+	good := read(t, dest)
+
+	must(t, os.WriteFile(blk, nil, 0o644))
+	_ = os.Remove(pid)
+	srv.Put(t, "/services/apache/b", "10.0.0.2:80")
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(pid); err == nil && strings.HasSuffix(string(b), "\n") {
+			break
+		}
+		if i == 800 {
+			t.Fatal("the check never started")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	must(t, agent.Process.Kill())
+	_ = agent.Wait()
+	if b, err := os.ReadFile(pid); err == nil {
+		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			_ = syscall.Kill(-p, syscall.SIGKILL)
+		}
+	}
+	if got := read(t, dest); got != good {
+		t.Fatalf("dest after a kill during the check = %q, want the last good file", got)
+	}
+
+	must(t, os.Remove(blk))
+	start()
+	waitFile(t, dest, "10.0.0.2:80")
+	if es, _ := os.ReadDir(d.out); len(es) != 1 {
+		t.Fatalf("left in %s: %v", d.out, es)
+	}
+}
