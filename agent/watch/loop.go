@@ -104,6 +104,10 @@ func New(o Options) *Loop {
 // Revision is the newest revision the cache holds (engine.Source).
 func (l *Loop) Revision() int64 { return l.rev }
 
+// DirRevision is the revision through which dir's tree holds every change
+// (engine.DirRevisioner): its last event or progress notice, or its list.
+func (l *Loop) DirRevision(dir string) int64 { return l.dirRev[dir] }
+
 // Tree returns the live tree of dir (engine.Source).
 func (l *Loop) Tree(dir string) *kv.Tree {
 	if t, ok := l.trees[dir]; ok {
