@@ -38,7 +38,9 @@ type runner struct {
 
 	reported, registered, readySent bool
 	reason                          string
-	heldAtStop                      bool // registered when ctx ended: a drain is due
+	heldAtStop                      bool      // registered when ctx ended: a drain is due
+	stopRev                         int64     // revision of the stop's revoke, which deleted the key (0: unknown)
+	stoppedAt                       time.Time // when the stop revoked the lease (the drain floor counts from it)
 }
 
 func newRunner(cli *clientv3.Client, o Options) *runner {
@@ -195,8 +197,9 @@ func (r *runner) stop() {
 		_ = n.Stopping()
 	}
 	if r.lease != 0 && r.cli.Ctx().Err() == nil {
-		r.revoke(context.Background(), stopTimeout)
+		r.stopRev = r.revoke(context.Background(), stopTimeout)
 	}
+	r.stoppedAt = time.Now()
 	r.dropLease()
 	r.report(false, "stopped")
 }

@@ -114,6 +114,7 @@ func (w *Writer) Run(ctx context.Context, cli *clientv3.Client) {
 	for {
 		select {
 		case <-ctx.Done():
+			w.last(ctx, cli)
 			return
 		case <-w.wake:
 		case <-renew.C:
@@ -134,6 +135,16 @@ func (w *Writer) Run(ctx context.Context, cli *clientv3.Client) {
 			continue
 		}
 		bo.Reset()
+	}
+}
+
+// last makes one bounded attempt to put what the final transactions of a
+// stopping agent changed.
+func (w *Writer) last(ctx context.Context, cli *clientv3.Client) {
+	fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), opTimeout)
+	defer cancel()
+	if err := w.flush(fctx, cli); err != nil {
+		w.o.Log.Warn("cannot announce the last apply", "key", w.Key(), "err", err)
 	}
 }
 

@@ -22,8 +22,9 @@ func runCommand() *cli.Command {
 			"A failed apply is retried with backoff. SIGHUP re-reads configuration, resources and\n" +
 			"templates (a broken set is rejected and the old one keeps running); SIGTERM finishes a\n" +
 			"running apply and exits 0.",
-		Flags: append(commandFlags(),
+		Flags: append(append(commandFlags(),
 			&cli.DurationFlag{Name: "interval", Usage: "poll every `DURATION` instead of watching (confd -interval)"}),
+			runAckFlags()...),
 		Action: func(c *cli.Context) error { return runAgent(c, c.Duration("interval")) },
 	}
 }
@@ -45,6 +46,14 @@ func runAgent(c *cli.Context, interval time.Duration) error {
 		return cli.Exit(err, exitUsage)
 	}
 	defer lk.Release()
+	aw, err := ackWriter(s.loaded)
+	if err != nil {
+		return err
+	}
+	var announcer daemon.Announcer
+	if aw != nil {
+		announcer = aw
+	}
 	reload := func() (*daemon.Setup, error) {
 		next, err := prepare(c, false, reloadersWith(mgr))
 		if err != nil {
@@ -53,7 +62,7 @@ func runAgent(c *cli.Context, interval time.Duration) error {
 		return daemonSetup(next), nil
 	}
 	err = daemon.Run(c.Context, daemonSetup(s),
-		daemon.Options{Poll: interval, Notify: sdnotify.New(), Manager: mgr, Reload: reload})
+		daemon.Options{Poll: interval, Notify: sdnotify.New(), Manager: mgr, Reload: reload, Ack: announcer})
 	if errors.Is(err, daemon.ErrReplace) {
 		return cli.Exit(err, exitFailed)
 	}
