@@ -29,9 +29,9 @@ func (r *runner) barrier() {
 		return
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), r.o.DrainTimeout)
-	defer cancel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	defer cancel()
 	wg.Go(func() {
 		select {
 		case <-r.o.CutDrain:
@@ -49,7 +49,8 @@ func (r *runner) barrier() {
 		}
 		return w.Done()
 	})
-	took := time.Since(t0).Round(time.Millisecond)
+	r.waited = time.Since(t0)
+	took := r.waited.Round(time.Millisecond)
 	switch {
 	case err == nil:
 		log.Info("drain barrier: every load balancer reached the deletion", "revision", r.stopRev,

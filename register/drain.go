@@ -6,13 +6,13 @@ import (
 )
 
 // drain waits until Options.Drain has passed since a stop revoked the lease
-// (a floor: time the drain barrier already waited counts), so that load
+// (a floor: the time the drain barrier waited counts), so that load
 // balancers see the key gone, re-render and reload before systemd stops the
 // backend. It waits only when the key was registered at the stop (else there
 // is nothing to drain, and a wait would only delay the backend's restart),
 // sends STATUS= first, and returns as soon as Options.CutDrain is closed.
 func (r *runner) drain() {
-	d, log := r.o.Drain-time.Since(r.stoppedAt), r.o.Log
+	d, log := r.o.Drain-r.waited, r.o.Log
 	switch {
 	case d <= 0:
 		return

@@ -38,9 +38,9 @@ type runner struct {
 
 	reported, registered, readySent bool
 	reason                          string
-	heldAtStop                      bool      // registered when ctx ended: a drain is due
-	stopRev                         int64     // revision of the stop's revoke, which deleted the key (0: unknown)
-	stoppedAt                       time.Time // when the stop revoked the lease (the drain floor counts from it)
+	heldAtStop                      bool          // registered when ctx ended: a drain is due
+	stopRev                         int64         // revision of the stop's revoke, which deleted the key (0: unknown)
+	waited                          time.Duration // how long the drain barrier waited (the drain floor counts it)
 }
 
 func newRunner(cli *clientv3.Client, o Options) *runner {
@@ -199,7 +199,6 @@ func (r *runner) stop() {
 	if r.lease != 0 && r.cli.Ctx().Err() == nil {
 		r.stopRev = r.revoke(context.Background(), stopTimeout)
 	}
-	r.stoppedAt = time.Now()
 	r.dropLease()
 	r.report(false, "stopped")
 }
