@@ -57,6 +57,7 @@ func Summarize(prefix string, entries []Entry, rev int64, now time.Time) Summary
 		sort.Slice(a.Dirs, func(i, j int) bool { return a.Dirs[i].Dir < a.Dirs[j].Dir })
 		s.Agents = append(s.Agents, a)
 	}
+	sort.Slice(s.Agents, func(i, j int) bool { return s.Agents[i].Key < s.Agents[j].Key })
 	return s
 }
 
@@ -74,7 +75,17 @@ func (s Summary) WriteJSON(w io.Writer) error {
 // revision applied, the lag behind etcd, the age and the last result.
 func (s Summary) WriteText(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "etcd at rev %d; %d load balancer%s announcing under %s\n", s.Revision, len(s.Agents), plural(len(s.Agents)), s.Prefix)
+	counted := 0
+	for _, a := range s.Agents {
+		if a.Counted {
+			counted++
+		}
+	}
+	fmt.Fprintf(&b, "etcd at rev %d; %d load balancer%s announcing under %s", s.Revision, counted, plural(counted), s.Prefix)
+	if n := len(s.Agents) - counted; n > 0 {
+		fmt.Fprintf(&b, " (%d other key%s, not counted)", n, plural(n))
+	}
+	b.WriteString("\n")
 	for _, a := range s.Agents {
 		if a.Problem != "" {
 			fmt.Fprintf(&b, "%s: %s\n", a.Name, a.Problem)
