@@ -63,7 +63,8 @@ func registerCommand() *cli.Command {
 			"holding the key has applied the revision of the deletion, at most --drain-timeout; STATUS= says\n" +
 			"whom it waits for (\"waiting for 1 of 2 load balancers: lb-b at rev 41 < 43\"). A load balancer\n" +
 			"whose lease expires stops counting; a failed apply does not count as reached. --drain is then\n" +
-			"a floor, counted from the revoke. Keep --drain-timeout + --drain below TimeoutStopSec=.\n\n" +
+			"a floor, counted from the revoke: keep the longer of --drain-timeout and --drain below\n" +
+			"TimeoutStopSec=. PREFIX can also come from ack_prefix in the configuration file.\n\n" +
 			"The value may be secret: it is logged at debug level only, and can come from\n" +
 			"CONFWATCH_REGISTER_VALUE or CONFWATCH_REGISTER_VALUE_JSON instead of the command line.",
 		Flags:  append(registerCommonFlags(), registerFlags()...),
