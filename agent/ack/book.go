@@ -47,6 +47,21 @@ func (b *Book) Take(sts []engine.Result, now time.Time) {
 	}
 }
 
+// Advance records that dir is current through rev without having changed
+// since each resource's last apply: a resource whose last result was good
+// now reflects dir through rev (one whose last apply failed or was refused
+// does not move). It reports whether the record changed.
+func (b *Book) Advance(dir string, rev int64) bool {
+	moved := false
+	for _, e := range b.res {
+		if cur, ok := e.dirs[dir]; ok && !failing(e.result) && rev > cur {
+			e.dirs[dir] = rev
+			moved = true
+		}
+	}
+	return moved
+}
+
 // Keep forgets every resource not named in names (after a configuration
 // reload dropped it).
 func (b *Book) Keep(names []string) {

@@ -118,3 +118,27 @@ func TestCheckName(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestBookAdvance(t *testing.T) {
+	const apache = "/services/apache"
+	var b Book
+	b.Take([]engine.Result{res("ok", engine.OutcomeApplied, map[string]int64{apache: 40}),
+		res("bad", engine.OutcomeFailed, map[string]int64{apache: 40})}, t0)
+	if b.Advance("/services/web", 50) {
+		t.Error("a directory no resource reads moved")
+	}
+	if !b.Advance(apache, 50) {
+		t.Error("no move")
+	}
+	if b.Advance(apache, 45) {
+		t.Error("an older revision moved")
+	}
+	b.Keep([]string{"ok"})
+	if got := b.Record("lb", t0).Dirs[apache]; got.Revision != 50 {
+		t.Errorf("the good resource is at %d, want 50", got.Revision)
+	}
+	b.Keep([]string{"bad"})
+	if got := b.Record("lb", t0).Dirs[apache]; got.Revision != 0 {
+		t.Errorf("the failed resource moved to %d", got.Revision)
+	}
+}

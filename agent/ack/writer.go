@@ -69,6 +69,18 @@ func (w *Writer) Applied(sts []engine.Result) {
 	w.poke()
 }
 
+// Current takes the news that dir is current through rev with nothing to
+// apply (see Book.Advance); Run announces it when it moves a revision.
+func (w *Writer) Current(dir string, rev int64) {
+	w.mu.Lock()
+	moved := w.book.Advance(dir, rev)
+	w.dirty = w.dirty || moved
+	w.mu.Unlock()
+	if moved {
+		w.poke()
+	}
+}
+
 // Resources forgets the resources a configuration reload dropped.
 func (w *Writer) Resources(names []string) {
 	w.mu.Lock()

@@ -54,6 +54,7 @@ type Options struct {
 // Applied and Resources must not block.
 type Announcer interface {
 	Applied(sts []engine.Result)
+	Current(dir string, rev int64)
 	Resources(names []string)
 	Run(ctx context.Context, cli *clientv3.Client)
 }
@@ -172,6 +173,7 @@ func (d *daemon) announce(s *Setup, cl *clientv3.Client, h *watch.Hooks) (stop f
 		base(g, sts, took)
 		a.Applied(sts)
 	}
+	h.Current = a.Current
 	ctx, cancel := context.WithCancel(context.WithoutCancel(d.ctx))
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(ctx, cl) })

@@ -90,7 +90,8 @@ func acksAt(t *testing.T, srv *testetcd.Server, rev int64, names ...string) {
 
 // TestDrainBarrierEndToEnd: two agents announce (lb-b reloads slowly), and
 // a sidekick with --ack-prefix exits on SIGTERM only once both have reloaded
-// without its backend. Then lb-a is killed and started again: it announces
+// without its backend. A put that changes nothing moves both announcements
+// without a reload. Then lb-a is killed and started again: it announces
 // again, and `confwatch status` shows both.
 func TestDrainBarrierEndToEnd(t *testing.T) {
 	if testing.Short() {
@@ -122,6 +123,15 @@ func TestDrainBarrierEndToEnd(t *testing.T) {
 	}
 	if !notes.has("STATUS=deregistered; all 2 load balancers at rev >= ") {
 		t.Errorf("no STATUS= of the barrier passing: %q", notes.all())
+	}
+
+	// A change that changes nothing (the same value again) moves the
+	// announcements without a reload.
+	reloads := read(t, lbB.log)
+	same := srv.Put(t, "/services/apache/a", "10.0.0.a:80")
+	acksAt(t, srv, same, "lb-a", "lb-b")
+	if read(t, lbB.log) != reloads {
+		t.Error("a put of the same value reloaded")
 	}
 
 	// kill -9 and restart: the new agent announces again on the same key.
