@@ -123,6 +123,7 @@ func (w *Writer) Run(ctx context.Context, cli *clientv3.Client) {
 	renew := time.NewTimer(w.o.TTL / 3)
 	defer renew.Stop()
 	var retry <-chan time.Time
+	last := "" // the last failure logged: each distinct one once
 	for {
 		select {
 		case <-ctx.Done():
@@ -142,9 +143,16 @@ func (w *Writer) Run(ctx context.Context, cli *clientv3.Client) {
 			continue
 		}
 		if err := w.flush(ctx, cli); err != nil && ctx.Err() == nil {
-			w.o.Log.Warn("cannot announce what was applied; retrying", "key", w.Key(), "err", err)
+			if msg := err.Error(); msg != last {
+				last = msg
+				w.o.Log.Warn("cannot announce what was applied; retrying", "key", w.Key(), "err", err)
+			}
 			retry = time.After(bo.Next())
 			continue
+		}
+		if last != "" {
+			last = ""
+			w.o.Log.Info("announcing again", "key", w.Key())
 		}
 		bo.Reset()
 	}
