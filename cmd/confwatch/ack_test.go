@@ -121,6 +121,11 @@ func TestDrainBarrierEndToEnd(t *testing.T) {
 	if a, b := lbA.last(t), lbB.last(t); a != "without" || b != "without" {
 		t.Fatalf("the sidekick exited before both load balancers reloaded without it: lb-a %q, lb-b %q\n%s", a, b, sideOut)
 	}
+	for _, l := range strings.Split(sideOut.String(), "\n") {
+		if strings.Contains(l, "drain barrier") {
+			t.Log(l) // how long the barrier waited (lb-b's reload sleeps 1s)
+		}
+	}
 	if !notes.has("STATUS=deregistered; all 2 load balancers at rev >= ") {
 		t.Errorf("no STATUS= of the barrier passing: %q", notes.all())
 	}
