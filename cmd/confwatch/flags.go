@@ -2,6 +2,8 @@ package main
 
 import (
 	"github.com/urfave/cli/v2"
+
+	"github.com/confwatch/confwatch/agent/config"
 )
 
 // Flag names shared by every command that reads configuration. Aliases are
@@ -49,7 +51,8 @@ func commonFlags() []cli.Flag {
 		&cli.StringFlag{Name: fCAFile, Aliases: []string{"client-ca-keys"}, Category: catEtcd, Usage: "etcd CA bundle `FILE`", EnvVars: env("CONFWATCH_CA_FILE", "CONFD_CLIENT_CAKEYS")},
 		&cli.StringFlag{Name: fUsername, Category: catEtcd, Usage: "etcd `USER`", EnvVars: env("CONFWATCH_USERNAME")},
 		&cli.StringFlag{Name: fPassword, Category: catEtcd, Usage: "etcd `PASSWORD` (prefer the file or CONFWATCH_PASSWORD)", EnvVars: env("CONFWATCH_PASSWORD")},
-		&cli.DurationFlag{Name: fDialTO, Category: catEtcd, Usage: "give up reaching etcd after `DURATION`", EnvVars: env("CONFWATCH_DIAL_TIMEOUT")},
+		&cli.DurationFlag{Name: fDialTO, Category: catEtcd, Value: config.Default().Etcd.DialTimeout.Duration, EnvVars: env("CONFWATCH_DIAL_TIMEOUT"),
+			Usage: "one-shot commands (render, plan, -onetime) give up reaching etcd after `DURATION`; run and register never give up (each request of register is bounded by 2s)"},
 		&cli.StringFlag{Name: fBackend, Category: catEtcd, Usage: "confd's backend: only etcd and etcdv3 are accepted", Hidden: true},
 		&cli.BoolFlag{Name: fBasicAuth, Category: catEtcd, Usage: "accepted for confd; credentials are sent whenever set", Hidden: true},
 		&cli.StringFlag{Name: fLogLevel, Category: catBehavior, Usage: "`LEVEL`: debug, info, warn or error", EnvVars: env("CONFWATCH_LOG_LEVEL")},
