@@ -4,11 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/signal"
-	"strconv"
-	"strings"
-	"syscall"
 
 	"github.com/urfave/cli/v2"
 
@@ -104,7 +99,7 @@ func registerAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	cut, release := secondSignal()
+	cut, release := register.SecondSignal()
 	defer release()
 	logged := false
 	client, err := connectRetrying(c.Context, l.cfg.Etcd, func(err error) {
@@ -136,15 +131,14 @@ func registerOptions(c *cli.Context) (register.Options, error) {
 		Key: c.String(fRegKey), TTL: c.Duration(fRegTTL), Interval: c.Duration(fRegInterval),
 		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall), Drain: c.Duration(fRegDrain),
 	}
-	if n := c.NArg(); n > 0 {
-		return o, invalid("unexpected argument%s %s: register takes flags only (quote a value with spaces)",
-			map[bool]string{true: "s"}[n > 1], quoteAll(c.Args().Slice()))
+	if err := register.NoArguments(c.Args().Slice()); err != nil {
+		return o, err
 	}
 	if !c.IsSet(fRegKey) {
-		return o, invalid("--%s is required", fRegKey)
+		return o, fmt.Errorf("%w: --%s is required", register.ErrInvalid, fRegKey)
 	}
 	var err error
-	if o.Value, err = registerValue(c); err != nil {
+	if o.Value, err = register.ValueFrom(setString(c, fRegValue), setString(c, fRegValueJSON)); err != nil {
 		return o, err
 	}
 	if o.Check, err = register.NewChecker(c.String(fRegHTTP), c.String(fRegTCP)); err != nil {
@@ -153,64 +147,11 @@ func registerOptions(c *cli.Context) (register.Options, error) {
 	return o, o.Validate()
 }
 
-// registerValue is the value of --value or --value-json (or their
-// environment variables): exactly one of them, not empty, and valid JSON for
-// --value-json.
-func registerValue(c *cli.Context) (string, error) {
-	v, j := c.IsSet(fRegValue), c.IsSet(fRegValueJSON)
-	name, env := fRegValue, "CONFWATCH_REGISTER_VALUE"
-	if j {
-		name, env = fRegValueJSON, "CONFWATCH_REGISTER_VALUE_JSON"
+// setString is the value of flag name, nil when it is not set.
+func setString(c *cli.Context, name string) *string {
+	if !c.IsSet(name) {
+		return nil
 	}
-	switch {
-	case v && j:
-		return "", invalid("--%s and --%s are mutually exclusive", fRegValue, fRegValueJSON)
-	case !v && !j:
-		return "", invalid("--%s or --%s is required", fRegValue, fRegValueJSON)
-	case c.String(name) == "":
-		return "", invalid("--%s (or %s) is empty (an unset variable in the unit file?)", name, env)
-	case v:
-		return c.String(fRegValue), nil
-	}
-	s, err := register.JSONValue(c.String(fRegValueJSON))
-	if err != nil {
-		return "", fmt.Errorf("--%s: %w", fRegValueJSON, err)
-	}
-	return s, nil
-}
-
-// invalid is an error wrapping register.ErrInvalid.
-func invalid(format string, a ...any) error {
-	return fmt.Errorf("%w: "+format, append([]any{register.ErrInvalid}, a...)...)
-}
-
-// quoteAll quotes each of args and joins them with spaces.
-func quoteAll(args []string) string {
-	q := make([]string, len(args))
-	for i, a := range args {
-		q[i] = strconv.Quote(a)
-	}
-	return strings.Join(q, " ")
-}
-
-// secondSignal returns a channel closed when the second SIGTERM or SIGINT
-// from now on arrives: main's signal context ends the command's context on
-// the first, so the second is the one that cuts a drain short. release stops
-// listening (and the goroutine); it must be called once.
-func secondSignal() (cut <-chan struct{}, release func()) {
-	sigs := make(chan os.Signal, 1)
-	signal.Notify(sigs, syscall.SIGTERM, os.Interrupt)
-	c, done := make(chan struct{}), make(chan struct{})
-	go func() {
-		for n := 0; n < 2; {
-			select {
-			case <-sigs:
-				n++
-			case <-done:
-				return
-			}
-		}
-		close(c)
-	}()
-	return c, func() { signal.Stop(sigs); close(done) }
+	v := c.String(name)
+	return &v
 }
