@@ -20,6 +20,18 @@ import (
 // maxKeys is how many changed keys Write lists before "... and N more".
 const maxKeys = 50
 
+// All prints the plan of every resource of eng, rendered from snap, to w
+// and returns how many are not in their wanted state.
+func All(w io.Writer, eng *engine.Engine, snap *etcd.Snapshot) (pending int) {
+	trees := snap.Trees()
+	for _, r := range eng.Resources() {
+		if Write(w, eng, r, snap, eng.Prepare(r, trees)) {
+			pending++
+		}
+	}
+	return pending
+}
+
 // Write prints the plan of r, rendered as c from snap, to w, and reports
 // whether r is not in its wanted state (something would change, be refused
 // or fail).

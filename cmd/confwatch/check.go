@@ -7,7 +7,6 @@ import (
 
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/mockdata"
-	"github.com/confwatch/confwatch/agent/resource"
 )
 
 func checkCommand() *cli.Command {
@@ -30,12 +29,7 @@ func checkAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix, KeepBroken: true})
-	for _, r := range res {
-		probs = append(probs, r.FSProblems(c.IsSet(fMockData))...)
-	}
-	eng, tprobs := engine.New(res, engine.Options{Log: l.log})
-	probs = append(probs, tprobs...)
+	eng, nres, probs := engine.Check(l.cfg, c.IsSet(fMockData), l.log)
 	for _, p := range probs {
 		fmt.Fprintln(c.App.Writer, p.Error())
 	}
@@ -46,7 +40,7 @@ func checkAction(c *cli.Context) error {
 	if c.IsSet(fMockData) {
 		return renderMock(c, eng)
 	}
-	fmt.Fprintf(c.App.Writer, "ok: %d template resource(s) in %s\n", len(res), l.cfg.ConfDir)
+	fmt.Fprintf(c.App.Writer, "ok: %d template resource(s) in %s\n", nres, l.cfg.ConfDir)
 	return nil
 }
 

@@ -33,14 +33,7 @@ func planAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	trees := snap.Trees()
-	pending := 0
-	for _, r := range s.eng.Resources() {
-		if plan.Write(c.App.Writer, s.eng, r, snap, s.eng.Prepare(r, trees)) {
-			pending++
-		}
-	}
-	if pending > 0 {
+	if plan.All(c.App.Writer, s.eng, snap) > 0 {
 		return cli.Exit("", exitFailed)
 	}
 	return nil
