@@ -23,6 +23,7 @@ const (
 	fRegRise      = "rise"
 	fRegFall      = "fall"
 	fRegDrain     = "drain"
+	fRegGrace     = "start-grace"
 	catRegister   = "registration"
 	catHealth     = "health check"
 )
@@ -38,10 +39,12 @@ func registerCommand() *cli.Command {
 		Description: "Grants a lease of --ttl, puts KEY=VALUE under it and keeps it alive. A lost or revoked lease,\n" +
 			"or the key deleted or overwritten, is repaired within about a second of etcd answering; etcd\n" +
 			"being down at start or later is waited out, never an exit.\n\n" +
-			"With --check-http (2xx or 3xx passes; redirects are not followed) or --check-tcp, the first\n" +
-			"result counts at once (a healthy backend is registered immediately), then --rise passes in a\n" +
-			"row register and --fall failures in a row deregister: the lease is revoked, so the key is gone\n" +
-			"at once. Checks run --interval apart, each bounded by --interval.\n\n" +
+			"With --check-http (2xx or 3xx passes; redirects are not followed) or --check-tcp, checks run\n" +
+			"--interval apart, each bounded by --interval. For --start-grace (30s) after start a failing\n" +
+			"check is retried every 200ms and does not count: a backend starting with its sidekick is\n" +
+			"registered as soon as it first answers. From the first answer (or the first failure after the\n" +
+			"grace) on, --rise passes in a row register and --fall failures in a row deregister: the lease\n" +
+			"is revoked, so the key is gone at once.\n\n" +
 			"For Type=notify units: READY=1 after the first registration, or with a health check after the\n" +
 			"first check has been acted on, registered or not; STATUS= says registered (lease, TTL) or\n" +
 			"unregistered and why. SIGTERM or SIGINT sends STOPPING=1 and revokes the lease (the key\n" +
@@ -85,6 +88,7 @@ func registerFlags() []cli.Flag {
 		&cli.StringFlag{Name: fRegTCP, Category: catHealth, Usage: "register only while `HOST:PORT` accepts TCP connections"},
 		&cli.DurationFlag{Name: fRegInterval, Category: catHealth, Value: register.DefaultInterval, Usage: "`DURATION` between checks, and the bound on each"},
 		&cli.IntFlag{Name: fRegRise, Category: catHealth, Value: register.DefaultRise, Usage: "`N` passes in a row that register an unhealthy backend (the first check counts alone)"},
+		&cli.DurationFlag{Name: fRegGrace, Category: catHealth, Value: register.DefaultStartGrace, Usage: "for `DURATION` after start, until the backend first answers, check every 200ms and register at the first pass (--rise applies after it; 0: none)"},
 		&cli.IntFlag{Name: fRegFall, Category: catHealth, Value: register.DefaultFall, Usage: "`N` failures in a row that deregister a healthy backend"},
 	}
 }
@@ -129,7 +133,7 @@ func registerAction(c *cli.Context) error {
 func registerOptions(c *cli.Context) (register.Options, error) {
 	o := register.Options{
 		Key: c.String(fRegKey), TTL: c.Duration(fRegTTL), Interval: c.Duration(fRegInterval),
-		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall), Drain: c.Duration(fRegDrain),
+		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall), Drain: c.Duration(fRegDrain), StartGrace: c.Duration(fRegGrace),
 	}
 	if err := register.NoArguments(c.Args().Slice()); err != nil {
 		return o, err
