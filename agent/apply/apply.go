@@ -35,7 +35,7 @@ type Item struct {
 // ErrNotRunning is wrapped by a Reloader's error when the service is not
 // running, so there was nothing to reload: the new files stay in place (the
 // service reads them when it starts) and nothing is rolled back.
-var ErrNotRunning = errors.New("service not running, not reloaded")
+var ErrNotRunning = errors.New("service not running")
 
 // Reloader is one group's reload action: CmdReloader for a reload_cmd,
 // systemd.Reloader for a reload_unit.
@@ -177,7 +177,8 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	}
 	if errors.Is(err, ErrNotRunning) {
 		a.dropPrevious(todo)
-		a.Log.Warn("not reloaded: the service is not running and reads the new files when it starts", "group", g.Name, "err", err)
+		// The normal boot case (the service is ordered after the agent): info.
+		a.Log.Info("not reloaded: it reads the new files when it starts", "group", g.Name, "why", err)
 		return mark(out, todo, nil)
 	}
 	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err)}
