@@ -86,7 +86,7 @@ type Outcome struct {
 	Results    []Result
 	Reloaded   bool
 	RolledBack bool
-	Check      time.Duration // staging and checking before the swap
+	Check      time.Duration // staging and checking: before the swap, and in place after it
 	ReloadTime time.Duration
 }
 
@@ -160,7 +160,10 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	if err := a.swapAll(todo); err != nil {
 		return a.undo(out, todo, err)
 	}
-	if err := a.checkInPlace(ctx, todo); err != nil {
+	t1 := time.Now()
+	err := a.checkInPlace(ctx, todo)
+	out.Check += time.Since(t1)
+	if err != nil {
 		return a.undo(out, todo, err)
 	}
 	if !reload {
@@ -168,7 +171,7 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return mark(out, todo, nil)
 	}
 	t2 := time.Now()
-	err := g.Reload.Reload(ctx)
+	err = g.Reload.Reload(ctx)
 	out.ReloadTime = time.Since(t2)
 	if err == nil {
 		out.Reloaded = true

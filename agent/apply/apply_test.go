@@ -214,6 +214,18 @@ func TestCheckInPlaceSeesCandidateAndRestores(t *testing.T) {
 	}
 }
 
+// TestCheckTimeCountsTheInPlaceCheck: Outcome.Check (check= in the log) is
+// the time of an in-place check too, not only of the staging before it.
+func TestCheckTimeCountsTheInPlaceCheck(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "site.conf")
+	it := item(dest, "new\n", "sleep 0.3")
+	it.CheckInPlace = true
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: &fakeReload{dest: dest}})
+	if o.Err() != nil || o.Check < 300*time.Millisecond {
+		t.Errorf("err %v, check time %v: want at least the in-place check's 300ms", o.Err(), o.Check)
+	}
+}
+
 // TestBindMountedDestIsWrittenInPlace: a single bind-mounted file cannot be
 // renamed over (EBUSY); it is rewritten in place instead.
 func TestBindMountedDestIsWrittenInPlace(t *testing.T) {
