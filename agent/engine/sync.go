@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -127,7 +128,19 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	for _, it := range items {
 		e.unsettled(byName[it.Name].Res, true)
 	}
-	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
+	digest := sum(items)
+	applier := e.applier
+	if e.fails.retry(g, digest) { // the same files again: say only what is new
+		quiet := *e.applier
+		quiet.Log = slog.New(debugHandler{e.opts.Log.Handler()})
+		applier = &quiet
+	}
+	o := applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
+	errText := ""
+	if err := o.Err(); err != nil {
+		errText = err.Error()
+	}
+	repeat := e.fails.record(g, digest, errText)
 	for _, res := range o.Results {
 		c := byName[res.Name]
 		st := Result{Name: res.Name, Dest: res.Dest, Revision: c.Revision, Changed: res.Changed,
@@ -146,7 +159,11 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		} else if !res.Unsettled {
 			e.unsettled(c.Res, false) // dest is back to what it was
 		}
-		e.log(st)
+		if repeat {
+			e.opts.Log.Debug("failed again, as before", "resource", st.Name, "err", st.Err)
+		} else {
+			e.log(st)
+		}
 		out = append(out, st)
 	}
 	return inOrder(cands, out)
