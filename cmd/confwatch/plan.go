@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/plan"
 )
 
@@ -33,7 +34,8 @@ func planAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if plan.All(c.App.Writer, s.eng, snap) > 0 {
+	earlier := func(rev int64, dirs []string) (*etcd.Snapshot, error) { return etcd.ReadAt(c.Context, cl, dirs, rev) }
+	if plan.All(c.App.Writer, s.eng, snap, earlier) > 0 {
 		return cli.Exit("", exitFailed)
 	}
 	return nil

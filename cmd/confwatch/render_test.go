@@ -147,6 +147,14 @@ reload_cmd = "true"`)
 	if code != exitFailed {
 		t.Fatalf("exit %d", code)
 	}
+	// Removed keys are listed too, from etcd's history at the last apply.
+	srv.Delete(t, "/services/apache/10.0.0.10:8080")
+	_, out, _ = cw(t, d.args(srv.Endpoint, "plan")...)
+	contains(t, "plan after a delete", out, "1 added or changed, 1 removed", "+ /services/apache/10.0.0.7:80", "- /services/apache/10.0.0.10:8080")
+	// A missing dest is a new file, not a diff against an empty line.
+	must(t, os.Remove(dest))
+	_, out, _ = cw(t, d.args(srv.Endpoint, "plan")...)
+	contains(t, "plan of a missing dest", out, "new file: "+dest+" does not exist", "--- /dev/null")
 }
 
 func TestNoopAndSyncOnly(t *testing.T) {
