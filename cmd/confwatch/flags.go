@@ -55,7 +55,7 @@ func commonFlags() []cli.Flag {
 			Usage: "one-shot commands (render, plan, -onetime) give up reaching etcd after `DURATION`; run and register never give up (each request of register is bounded by 2s)"},
 		&cli.StringFlag{Name: fBackend, Category: catEtcd, Usage: "confd's backend: only etcd and etcdv3 are accepted", Hidden: true},
 		&cli.BoolFlag{Name: fBasicAuth, Category: catEtcd, Usage: "accepted for confd; credentials are sent whenever set", Hidden: true},
-		&cli.StringFlag{Name: fLogLevel, Category: catBehavior, Usage: "`LEVEL`: debug, info, warn or error", EnvVars: env("CONFWATCH_LOG_LEVEL")},
+		&cli.StringFlag{Name: fLogLevel, Category: catBehavior, Usage: "`LEVEL`: debug, info, warn or error (default: info; warn for render, check and plan)", EnvVars: env("CONFWATCH_LOG_LEVEL")},
 		&cli.StringFlag{Name: fLogFormat, Category: catBehavior, Usage: "`FORMAT`: auto, text, json or journal", EnvVars: env("CONFWATCH_LOG_FORMAT")},
 		&cli.BoolFlag{Name: fNoop, Category: catBehavior, Usage: "render and compare, change nothing (confd -noop)", EnvVars: env("CONFWATCH_NOOP")},
 		&cli.BoolFlag{Name: fSyncOnly, Category: catBehavior, Usage: "write files but run no check or reload (confd -sync-only)", EnvVars: env("CONFWATCH_SYNC_ONLY")},

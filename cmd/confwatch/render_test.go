@@ -33,6 +33,14 @@ func TestRenderClassicLikeConfd(t *testing.T) {
 	}
 	golden(t, "classic.golden", read(t, dest))
 	contains(t, "render output", out, "applied", "nginx ->")
+	// An interactive command: its output alone, "applied" once, no log lines
+	// unless asked for (--log-level info).
+	if strings.Count(out+errs, "applied") != 1 || errs != "" {
+		t.Errorf("render printed \"applied\" %d times, stderr %q; want once and nothing", strings.Count(out+errs, "applied"), errs)
+	}
+	if _, _, errs = cw(t, d.args(srv.Endpoint, "render", "--log-level", "info")...); !strings.Contains(errs, "read etcd") {
+		t.Errorf("render --log-level info logged %q", errs)
+	}
 	// Rendering again changes nothing and says so.
 	code, out, _ = cw(t, d.args(srv.Endpoint, "render")...)
 	if code != 0 || !strings.Contains(out, "unchanged") {

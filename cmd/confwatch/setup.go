@@ -22,7 +22,7 @@ type loaded struct {
 func loadConfig(c *cli.Context) (*loaded, error) {
 	cfg, res, err := config.Layer(config.Sources{File: lastString(c, fConfig), FileOptional: !isSetAnywhere(c, fConfig),
 		ConfdFile: lastString(c, fConfdFile), ConfdNamed: isSetAnywhere(c, fConfdFile),
-		Over: func(cfg *config.Config) { applyFlags(c, cfg) }})
+		Over: func(cfg *config.Config) { applyFlags(c, cfg) }, LogLevel: quietLevel(c)})
 	if err != nil {
 		return nil, cli.Exit(err, exitUsage)
 	}
@@ -46,6 +46,15 @@ func loadConfig(c *cli.Context) (*loaded, error) {
 		log.Warn(backendWarning)
 	}
 	return l, nil
+}
+
+// quietLevel is the default log level of the interactive commands, whose
+// output would otherwise be mixed with info lines ("" for the others).
+func quietLevel(c *cli.Context) string {
+	if c.Command != nil && (c.Command.Name == "render" || c.Command.Name == "check" || c.Command.Name == "plan") {
+		return "warn"
+	}
+	return ""
 }
 
 // applyFlags copies every set flag (or environment variable) onto cfg, from
