@@ -215,7 +215,11 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Result
 		if err != nil || !cur.Exists || !bytes.Equal(cur.Data, it.Data) {
 			st.Outcome, st.Changed = OutcomeWouldChange, true
 		}
-		e.opts.Log.Warn("noop: destination not modified", "resource", it.Name, "dest", it.Dest, "would_change", st.Changed)
+		if st.Changed {
+			e.opts.Log.Info("noop: would change; not modified", "resource", it.Name, "dest", it.Dest)
+		} else {
+			e.opts.Log.Info("noop: up to date; nothing would change", "resource", it.Name, "dest", it.Dest)
+		}
 		out = append(out, st)
 	}
 	return out

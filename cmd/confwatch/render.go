@@ -42,17 +42,23 @@ func renderOnce(c *cli.Context, s *setup) error {
 		return err
 	}
 	sts := s.eng.Sync(c.Context, snap.Trees())
-	return summarize(c, sts)
+	return summarize(c, sts, s.cfg.Noop)
 }
 
-// summarize prints one line per resource and fails unless all are fine.
-func summarize(c *cli.Context, sts []engine.Result) error {
-	bad := 0
+// summarize prints one line per resource (and with noop what would change)
+// and fails unless all are fine.
+func summarize(c *cli.Context, sts []engine.Result, noop bool) error {
+	bad, would := 0, 0
 	for _, st := range sts {
 		fmt.Fprintln(c.App.Writer, st.String())
-		if !st.OK() && st.Outcome != engine.OutcomeWouldChange {
+		if st.Outcome == engine.OutcomeWouldChange {
+			would++
+		} else if !st.OK() {
 			bad++
 		}
+	}
+	if noop {
+		fmt.Fprintln(c.App.Writer, engine.NoopSummary(would, len(sts)))
 	}
 	if bad > 0 {
 		return cli.Exit(fmt.Sprintf("%d of %d resources not applied", bad, len(sts)), exitFailed)

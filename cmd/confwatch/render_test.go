@@ -172,8 +172,12 @@ func TestNoopAndSyncOnly(t *testing.T) {
 	marker := filepath.Join(d.dir, "reloaded")
 	dest := d.classic(t, `check_cmd = "false"
 reload_cmd = "touch `+marker+`"`)
-	if code, out, _ := cw(t, d.args(srv.Endpoint, "render", "--noop")...); code != 0 || read(t, dest) != "<missing>" {
+	code, out, errs := cw(t, d.args(srv.Endpoint, "render", "--noop")...)
+	if code != 0 || read(t, dest) != "<missing>" {
 		t.Fatalf("noop: exit %d, dest %q\n%s", code, read(t, dest), out)
+	}
+	if !strings.HasSuffix(out, "noop: 1 of 1 resource(s) would change; nothing was modified\n") || errs != "" {
+		t.Errorf("noop with a change: stdout %q, stderr %q", out, errs)
 	}
 	// sync-only writes the file and runs neither the (failing) check nor the reload.
 	if code, out, _ := cw(t, d.args(srv.Endpoint, "render", "--sync-only")...); code != 0 || read(t, dest) == "<missing>" {
@@ -181,5 +185,10 @@ reload_cmd = "touch `+marker+`"`)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("sync-only ran reload_cmd")
+	}
+	// Nothing to change: said plainly, and no warning.
+	code, out, errs = cw(t, d.args(srv.Endpoint, "render", "--noop")...)
+	if code != 0 || !strings.HasSuffix(out, "noop: nothing would change\n") || errs != "" {
+		t.Errorf("noop without a change: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }
