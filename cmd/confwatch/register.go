@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"errors"
 	"fmt"
 
@@ -105,23 +104,13 @@ func registerAction(c *cli.Context) error {
 	}
 	cut, release := register.SecondSignal()
 	defer release()
-	logged := false
-	client, err := connectRetrying(c.Context, l.cfg.Etcd, func(err error) {
-		if !logged {
-			logged = true
-			l.log.Warn("etcd unreachable; retrying", "err", err)
-		}
-	})
-	if err != nil || client == nil {
-		return err // stopped before etcd answered: nothing to drain
-	}
 	opts.Log, opts.Notify, opts.CutDrain = l.log, sdnotify.New(), cut
-	runErr := register.Run(c.Context, client, opts)
-	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {
-		l.log.Warn("closing the etcd client", "err", err)
+	err = register.RunWith(c.Context, l.cfg.Etcd, opts)
+	if errors.Is(err, register.ErrClient) {
+		return cli.Exit(err, exitUsage)
 	}
-	if runErr != nil {
-		return cli.Exit(runErr, exitFailed)
+	if err != nil {
+		return cli.Exit(err, exitFailed)
 	}
 	return nil
 }
