@@ -4,6 +4,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/confwatch/confwatch/agent/config"
+	"github.com/confwatch/confwatch/internal/clilayer"
 )
 
 // Flag names shared by every command that reads configuration. Aliases are
@@ -69,22 +70,7 @@ func commonFlags() []cli.Flag {
 // environment variables, which are read once, at the root. Otherwise a
 // variable would count as set on the command and beat a flag given before
 // the command name (CONFWATCH_CONFDIR=/a confwatch --confdir /b check).
-func commandFlags() []cli.Flag {
-	fs := commonFlags()
-	for _, f := range fs {
-		switch f := f.(type) {
-		case *cli.StringFlag:
-			f.EnvVars = nil
-		case *cli.StringSliceFlag:
-			f.EnvVars = nil
-		case *cli.BoolFlag:
-			f.EnvVars = nil
-		case *cli.DurationFlag:
-			f.EnvVars = nil
-		}
-	}
-	return fs
-}
+func commandFlags() []cli.Flag { return clilayer.WithoutEnv(commonFlags()) }
 
 // confdFlags are confd's mode flags, accepted at the root only.
 func confdFlags() []cli.Flag {
