@@ -49,8 +49,12 @@ func TestStartGraceRegistersAtTheFirstAnswer(t *testing.T) {
 	if n := checks.Load(); n < 2 {
 		t.Errorf("%d checks before registering, want the failures of the grace and the first pass", n)
 	}
-	if n, _, changes := r.notes.snapshot(); n != 1 || strings.Join(changes, ",") != "up" {
-		t.Errorf("READY %d times, changes %v; want once and up", n, changes)
+	waitFor(t, 5*time.Second, "OnChange up", func() bool {
+		_, _, changes := r.notes.snapshot()
+		return strings.Join(changes, ",") == "up"
+	})
+	if n, _, _ := r.notes.snapshot(); n != 1 {
+		t.Errorf("READY sent %d times, want once", n)
 	}
 	if got := strings.Count(r.log.String(), "backend not answering yet"); got != 1 {
 		t.Errorf("the grace's failures logged %d times, want once:\n%s", got, r.log.String())
