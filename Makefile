@@ -40,7 +40,8 @@ lint:
 # The whole loop live: embedded etcd, three backends, the agent, and nginx when
 # installed. Ctrl-C stops everything.
 demo:
-	$(GO) run ./cmd/confwatch-demo
+	$(GO) build -o bin/confwatch-demo ./cmd/confwatch-demo
+	bin/confwatch-demo $(DEMO_FLAGS)
 
 # The demo, non-interactive, for CI: fails unless a backend was seen to leave and come back.
 demo-ci:

@@ -98,11 +98,24 @@ func NewChecker(httpURL, tcpAddr string) (Checker, error) {
 	return nil, nil
 }
 
+// graceEvery is the pause between checks during the start grace.
+const graceEvery = 200 * time.Millisecond
+
+// result is one check's outcome. starting marks a failure within the start
+// grace, before the backend first answered: not a result the gate counts.
+type result struct {
+	err      error
+	starting bool
+}
+
 // checkLoop runs c now and then interval after each result, sending each
-// result to out, until ctx ends.
-func checkLoop(ctx context.Context, c Checker, interval time.Duration, out chan<- error) {
+// result to out, until ctx ends. For grace from its start, until the first
+// pass, it checks graceEvery apart instead and marks the failures starting.
+// Each check is bounded by interval.
+func checkLoop(ctx context.Context, c Checker, interval, grace time.Duration, out chan<- result) {
 	t := time.NewTimer(0)
 	defer t.Stop()
+	graceEnd := time.Now().Add(grace)
 	for {
 		select {
 		case <-ctx.Done():
@@ -112,10 +125,18 @@ func checkLoop(ctx context.Context, c Checker, interval time.Duration, out chan<
 		cctx, cancel := context.WithTimeout(ctx, interval)
 		err := c.Check(cctx)
 		cancel()
+		starting := err != nil && time.Now().Before(graceEnd)
+		if err == nil {
+			graceEnd = time.Time{} // answered: the grace is over
+		}
 		select {
-		case out <- err:
+		case out <- result{err: err, starting: starting}:
 		case <-ctx.Done():
 			return
+		}
+		if starting {
+			t.Reset(min(graceEvery, interval))
+			continue
 		}
 		t.Reset(interval)
 	}

@@ -100,14 +100,14 @@ func TestJSONValue(t *testing.T) {
 
 func TestCheckLoopBoundsEachCheck(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
-	out := make(chan error)
+	out := make(chan result)
 	done := make(chan struct{})
 	hang := CheckFunc(func(ctx context.Context) error { <-ctx.Done(); return ctx.Err() })
-	go func() { checkLoop(ctx, hang, 50*time.Millisecond, out); close(done) }()
+	go func() { checkLoop(ctx, hang, 50*time.Millisecond, 0, out); close(done) }()
 	select {
-	case err := <-out:
-		if !errors.Is(err, context.DeadlineExceeded) {
-			t.Errorf("hanging check: %v", err)
+	case res := <-out:
+		if !errors.Is(res.err, context.DeadlineExceeded) || res.starting {
+			t.Errorf("hanging check: %+v", res)
 		}
 	case <-time.After(2 * time.Second):
 		t.Fatal("a hanging check was not cut off by the interval")

@@ -15,6 +15,9 @@ const (
 	DefaultFall     = 3
 	// DefaultDrainTimeout bounds the drain barrier.
 	DefaultDrainTimeout = 30 * time.Second
+	// DefaultStartGrace is the start grace of `confwatch register` (zero
+	// Options have none).
+	DefaultStartGrace = 30 * time.Second
 )
 
 // ErrInvalid is wrapped by every error about Options.
@@ -42,6 +45,12 @@ type Options struct {
 	// also bounds each check's duration.
 	Interval   time.Duration
 	Rise, Fall int
+	// StartGrace, when positive, is how long after Run starts a failing
+	// Check is retried every 200ms instead of every Interval, without
+	// counting: a backend starting with its sidekick is registered as soon
+	// as it first answers. A failure after the grace is the gate's first
+	// result; Rise and Fall apply from then on. Zero means no grace.
+	StartGrace time.Duration
 	// Drain, when positive, keeps Run going that long after a stop has
 	// revoked the lease, when the key was registered at the stop: load
 	// balancers see the key gone, re-render and reload before the backend
@@ -89,6 +98,8 @@ func (o Options) Validate() error {
 		return invalid("--rise must be at least 1, got %d", o.Rise)
 	case o.Fall < 1:
 		return invalid("--fall must be at least 1, got %d", o.Fall)
+	case o.StartGrace < 0:
+		return invalid("--start-grace must not be negative, got %s", o.StartGrace)
 	case o.Drain < 0:
 		return invalid("--drain must not be negative, got %s", o.Drain)
 	case o.DrainTimeout < 0:

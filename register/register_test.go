@@ -183,6 +183,7 @@ func TestInvalidOptions(t *testing.T) {
 		{"negative rise", Options{Key: "k", Rise: -1}, "--rise must be at least 1, got -1"},
 		{"negative fall", Options{Key: "k", Fall: -2}, "--fall must be at least 1, got -2"},
 		{"negative drain", Options{Key: "k", Drain: -time.Second}, "--drain must not be negative, got -1s"},
+		{"negative start grace", Options{Key: "k", StartGrace: -time.Second}, "--start-grace must not be negative, got -1s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Run(context.Background(), nil, tt.o)

@@ -41,6 +41,7 @@ type runner struct {
 	heldAtStop                      bool          // registered when ctx ended: a drain is due
 	stopRev                         int64         // revision of the stop's revoke, which deleted the key (0: unknown)
 	waited                          time.Duration // how long the drain barrier waited (the drain floor counts it)
+	graceLogged                     bool          // the first failure within the start grace was logged
 }
 
 func newRunner(cli *clientv3.Client, o Options) *runner {
@@ -69,10 +70,10 @@ func (r *runner) run(ctx context.Context) error {
 	if conn := r.cli.ActiveConnection(); conn != nil {
 		wg.Go(func() { keepConnected(gctx, conn, up) })
 	}
-	var checks chan error
+	var checks chan result
 	if r.o.Check != nil {
-		checks = make(chan error)
-		wg.Go(func() { checkLoop(gctx, r.o.Check, r.o.Interval, checks) })
+		checks = make(chan result)
+		wg.Go(func() { checkLoop(gctx, r.o.Check, r.o.Interval, r.o.StartGrace, checks) })
 	}
 	for {
 		if err := r.sync(ctx); err != nil {
@@ -87,8 +88,8 @@ func (r *runner) run(ctx context.Context) error {
 		case <-ctx.Done():
 			r.stop()
 			return nil
-		case err := <-checks:
-			r.onCheck(err)
+		case res := <-checks:
+			r.onCheck(res)
 		case evs := <-events:
 			r.onEvents(evs)
 		case _, ok := <-r.ka:
@@ -103,10 +104,21 @@ func (r *runner) run(ctx context.Context) error {
 	}
 }
 
-// onCheck feeds one check result to the gate.
-func (r *runner) onCheck(err error) {
-	healthy, changed := r.gate.Observe(err == nil)
+// onCheck feeds one check result to the gate; a failure within the start
+// grace only shows in STATUS= (logged once): the gate counts from the first
+// answer, or from the first failure after the grace.
+func (r *runner) onCheck(res result) {
+	err := res.err
 	r.checked = true
+	if res.starting {
+		if !r.graceLogged {
+			r.graceLogged = true
+			r.log.Info("backend not answering yet; checking every 200ms during the start grace", "grace", r.o.StartGrace, "err", err)
+		}
+		r.why = "starting: " + err.Error()
+		return
+	}
+	healthy, changed := r.gate.Observe(err == nil)
 	if err != nil {
 		r.why = "unhealthy: " + err.Error() // the latest failure, for STATUS=
 	}

@@ -146,3 +146,15 @@ func falsy(s string) bool {
 	}
 	return false
 }
+
+// Conflicts is the LB's X-Fleet Conflicts= list from --lb-conflicts values:
+// "none" stands for no conflict at all (an empty, non-nil list).
+func Conflicts(globs []string) []string {
+	out := []string{}
+	for _, g := range globs {
+		if g != "none" {
+			out = append(out, g)
+		}
+	}
+	return out
+}

@@ -1,6 +1,8 @@
 package units
 
 import (
+	"context"
+	"errors"
 	"os"
 	"path/filepath"
 )
@@ -22,3 +24,29 @@ func LintPaths(paths []string) (findings []Finding, unitPaths []string, err erro
 	}
 	return findings, unitPaths, nil
 }
+
+// LintAndVerify is `confwatch lint-units`: LintPaths, then, with verify,
+// VerifyFiles on the unit files among paths. verified is false when
+// systemd-analyze is missing (the lint findings are still returned); an
+// error reading the paths is a *UsageError.
+func LintAndVerify(ctx context.Context, paths []string, verify bool) (findings []Finding, verified bool, err error) {
+	findings, unitPaths, err := LintPaths(paths)
+	if err != nil {
+		return nil, false, &UsageError{err}
+	}
+	if !verify || len(unitPaths) == 0 {
+		return findings, true, nil
+	}
+	vf, err := VerifyFiles(ctx, unitPaths)
+	if errors.Is(err, ErrNoSystemdAnalyze) {
+		return findings, false, nil
+	}
+	return append(findings, vf...), err == nil, err
+}
+
+// UsageError is an error about LintAndVerify's arguments (a path it cannot
+// read), as opposed to one running systemd-analyze.
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }

@@ -1,12 +1,16 @@
 package ack
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"sort"
 	"strings"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
 // Summary is what `confwatch status` shows: every key under the prefix, and
@@ -114,3 +118,21 @@ func firstLine(s string) string {
 	line, _, _ := strings.Cut(s, "\n")
 	return line
 }
+
+// Report lists the announcements under prefix and writes their summary to w,
+// as text or JSON. A failed read is returned wrapped (the caller's "etcd
+// unreachable"); a failed write as it is.
+func Report(ctx context.Context, kv clientv3.KV, prefix string, asJSON bool, w io.Writer) error {
+	entries, rev, err := List(ctx, kv, prefix)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrRead, err)
+	}
+	sum := Summarize(prefix, entries, rev, time.Now())
+	if asJSON {
+		return sum.WriteJSON(w)
+	}
+	return sum.WriteText(w)
+}
+
+// ErrRead is wrapped by Report's errors reading etcd.
+var ErrRead = errors.New("read announcements")

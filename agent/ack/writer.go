@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"time"
 
@@ -229,4 +230,20 @@ func (w *Writer) keepAlive(ctx context.Context, cli *clientv3.Client) error {
 		return nil
 	}
 	return err
+}
+
+// Open checks o and returns its writer: Name defaults to the host name and
+// must be a valid announcement name (ErrName otherwise).
+func Open(o WriterOptions) (*Writer, error) {
+	if o.Name == "" {
+		h, err := os.Hostname()
+		if err != nil {
+			return nil, fmt.Errorf("%w: no host name to default to: %w", ErrName, err)
+		}
+		o.Name = h
+	}
+	if err := CheckName(o.Name); err != nil {
+		return nil, err
+	}
+	return NewWriter(o), nil
 }

@@ -35,7 +35,7 @@ type Item struct {
 // ErrNotRunning is wrapped by a Reloader's error when the service is not
 // running, so there was nothing to reload: the new files stay in place (the
 // service reads them when it starts) and nothing is rolled back.
-var ErrNotRunning = errors.New("service not running, not reloaded")
+var ErrNotRunning = errors.New("service not running")
 
 // Reloader is one group's reload action: CmdReloader for a reload_cmd,
 // systemd.Reloader for a reload_unit.
@@ -86,7 +86,7 @@ type Outcome struct {
 	Results    []Result
 	Reloaded   bool
 	RolledBack bool
-	Check      time.Duration // staging and checking before the swap
+	Check      time.Duration // staging and checking: before the swap, and in place after it
 	ReloadTime time.Duration
 }
 
@@ -160,7 +160,10 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	if err := a.swapAll(todo); err != nil {
 		return a.undo(out, todo, err)
 	}
-	if err := a.checkInPlace(ctx, todo); err != nil {
+	t1 := time.Now()
+	err := a.checkInPlace(ctx, todo)
+	out.Check += time.Since(t1)
+	if err != nil {
 		return a.undo(out, todo, err)
 	}
 	if !reload {
@@ -168,7 +171,7 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return mark(out, todo, nil)
 	}
 	t2 := time.Now()
-	err := g.Reload.Reload(ctx)
+	err = g.Reload.Reload(ctx)
 	out.ReloadTime = time.Since(t2)
 	if err == nil {
 		out.Reloaded = true
@@ -177,7 +180,8 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	}
 	if errors.Is(err, ErrNotRunning) {
 		a.dropPrevious(todo)
-		a.Log.Warn("not reloaded: the service is not running and reads the new files when it starts", "group", g.Name, "err", err)
+		// The normal boot case (the service is ordered after the agent): info.
+		a.Log.Info("not reloaded: it reads the new files when it starts", "group", g.Name, "why", err)
 		return mark(out, todo, nil)
 	}
 	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err)}

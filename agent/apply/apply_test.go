@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -213,6 +214,18 @@ func TestCheckInPlaceSeesCandidateAndRestores(t *testing.T) {
 	}
 }
 
+// TestCheckTimeCountsTheInPlaceCheck: Outcome.Check (check= in the log) is
+// the time of an in-place check too, not only of the staging before it.
+func TestCheckTimeCountsTheInPlaceCheck(t *testing.T) {
+	dest := filepath.Join(t.TempDir(), "site.conf")
+	it := item(dest, "new\n", "sleep 0.3")
+	it.CheckInPlace = true
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: &fakeReload{dest: dest}})
+	if o.Err() != nil || o.Check < 300*time.Millisecond {
+		t.Errorf("err %v, check time %v: want at least the in-place check's 300ms", o.Err(), o.Check)
+	}
+}
+
 // TestBindMountedDestIsWrittenInPlace: a single bind-mounted file cannot be
 // renamed over (EBUSY); it is rewritten in place instead.
 func TestBindMountedDestIsWrittenInPlace(t *testing.T) {
@@ -247,11 +260,19 @@ func TestBindMountedDestIsWrittenInPlace(t *testing.T) {
 func TestServiceNotRunningIsNotAFailedReload(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "f")
 	r := &fakeReload{dest: dest, fail: func(int) error { return fmt.Errorf("%w: nginx.service inactive", ErrNotRunning) }}
-	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{item(dest, "x\n", "")}, Reload: r})
+	var logs bytes.Buffer
+	a := newApplier()
+	a.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	o := a.Apply(context.Background(), Group{Name: "g", Items: []Item{item(dest, "x\n", "")}, Reload: r})
 	if o.Err() != nil || o.RolledBack || o.Reloaded || !o.Results[0].Applied {
 		t.Fatalf("err %v rolledBack %v reloaded %v", o.Err(), o.RolledBack, o.Reloaded)
 	}
 	if got, _ := os.ReadFile(dest); string(got) != "x\n" {
 		t.Fatalf("dest %q", got)
+	}
+	// The normal boot case: one info line, saying "not running" once.
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if len(lines) != 1 || !strings.Contains(lines[0], "level=INFO") || strings.Count(lines[0], "not running") != 1 {
+		t.Errorf("logged %q, want one info line saying \"not running\" once", logs.String())
 	}
 }

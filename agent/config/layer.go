@@ -15,6 +15,10 @@ type Sources struct {
 	ConfdFile    string        // confd.toml; "" for confd.toml in the confdir
 	ConfdNamed   bool          // ConfdFile was named: a missing one is an error
 	Over         func(*Config) // environment and flags, applied last
+	// LogLevel replaces Default's log level ("" keeps it): interactive
+	// commands log warnings only unless a layer asks for more, so their
+	// output is not mixed with the agent's info lines.
+	LogLevel string
 }
 
 // Layer builds defaults < confd.toml < File < Over, without validating the
@@ -22,6 +26,9 @@ type Sources struct {
 // (a flag can move it). Errors name the file at fault.
 func Layer(src Sources) (Config, ConfdResult, error) {
 	cfg := Default()
+	if src.LogLevel != "" {
+		cfg.LogLevel = src.LogLevel
+	}
 	var res ConfdResult
 	if err := LoadFile(src.File, &Config{}, src.FileOptional); err != nil {
 		return cfg, res, err

@@ -40,6 +40,7 @@ type Engine struct {
 	tmpl    map[string]*render.Template
 	groups  map[string][]*resource.Resource
 	applier *apply.Applier
+	fails   failures
 }
 
 // New parses every template once. Problems name the template file and line.

@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"log/slog"
+
 	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/diag"
 	"github.com/confwatch/confwatch/agent/resource"
@@ -34,4 +36,18 @@ func Load(cfg config.Config, readOnly bool, opts Options) (*Engine, diag.List) {
 		return nil, probs
 	}
 	return eng, nil
+}
+
+// Check loads the template resources of cfg.ConfDir for `confwatch check`:
+// broken ones are kept, so that every problem is reported, with each
+// resource's filesystem problems (FSProblems; mock skips what only a real
+// apply needs). It returns the Engine, how many resources there are, and
+// every problem, warnings included.
+func Check(cfg config.Config, mock bool, log *slog.Logger) (*Engine, int, diag.List) {
+	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix, KeepBroken: true})
+	for _, r := range res {
+		probs = append(probs, r.FSProblems(mock)...)
+	}
+	eng, tprobs := New(res, Options{Log: log})
+	return eng, len(res), append(probs, tprobs...)
 }

@@ -49,3 +49,12 @@ func (s Result) String() string {
 	}
 	return line
 }
+
+// NoopSummary is the last line of a noop render: "noop: nothing would
+// change", or how many of total resources would, none of them modified.
+func NoopSummary(would, total int) string {
+	if would == 0 {
+		return "noop: nothing would change"
+	}
+	return fmt.Sprintf("noop: %d of %d resource(s) would change; nothing was modified", would, total)
+}

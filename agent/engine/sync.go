@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"time"
 
@@ -150,7 +151,19 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	for _, it := range items {
 		e.unsettled(byName[it.Name].Res, true)
 	}
-	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
+	digest := sum(items)
+	applier := e.applier
+	if e.fails.retry(g, digest) { // the same files again: say only what is new
+		quiet := *e.applier
+		quiet.Log = slog.New(debugHandler{e.opts.Log.Handler()})
+		applier = &quiet
+	}
+	o := applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
+	errText := ""
+	if err := o.Err(); err != nil {
+		errText = err.Error()
+	}
+	repeat := e.fails.record(g, digest, errText)
 	for _, res := range o.Results {
 		c := byName[res.Name]
 		st := Result{Name: res.Name, Dest: res.Dest, Revision: c.Revision, DirRevs: c.DirRevs, Changed: res.Changed,
@@ -169,7 +182,11 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		} else if !res.Unsettled {
 			e.unsettled(c.Res, false) // dest is back to what it was
 		}
-		e.log(st)
+		if repeat {
+			e.opts.Log.Debug("failed again, as before", "resource", st.Name, "err", st.Err)
+		} else {
+			e.log(st)
+		}
 		out = append(out, st)
 	}
 	return inOrder(cands, out)
@@ -221,7 +238,11 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Result
 		if err != nil || !cur.Exists || !bytes.Equal(cur.Data, it.Data) {
 			st.Outcome, st.Changed = OutcomeWouldChange, true
 		}
-		e.opts.Log.Warn("noop: destination not modified", "resource", it.Name, "dest", it.Dest, "would_change", st.Changed)
+		if st.Changed {
+			e.opts.Log.Info("noop: would change; not modified", "resource", it.Name, "dest", it.Dest)
+		} else {
+			e.opts.Log.Info("noop: up to date; nothing would change", "resource", it.Name, "dest", it.Dest)
+		}
 		out = append(out, st)
 	}
 	return out

@@ -56,6 +56,28 @@ func New(c config.Etcd) (*clientv3.Client, error) {
 	return cli, nil
 }
 
+// ErrClient wraps the errors of Dial that are not etcd's: the client could
+// not be built (bad TLS files, a bad endpoint).
+var ErrClient = errors.New("etcd client")
+
+// Dial is New, then Probe within c.DialTimeout: a client that answered, for
+// one-shot commands. An error of New that does not wrap ErrUnreachable wraps
+// ErrClient; Probe's errors are etcd's (unreachable, or refusing).
+func Dial(ctx context.Context, c config.Etcd) (*clientv3.Client, error) {
+	cli, err := New(c)
+	if err != nil && !errors.Is(err, ErrUnreachable) {
+		return nil, fmt.Errorf("%w: %w", ErrClient, err)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := Probe(ctx, cli, c.DialTimeout.Duration); err != nil {
+		_ = cli.Close()
+		return nil, err
+	}
+	return cli, nil
+}
+
 // tlsConfig builds the client TLS configuration (nil without TLS files). A
 // CA file must hold at least one certificate: an empty pool would trust
 // nothing and fail every connection later with "unknown authority".

@@ -30,7 +30,7 @@ var betweenTxns = func() {}
 // error is etcd's answer (a refusal, not an outage).
 func Read(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
 	for {
-		snap, err := readChunks(ctx, cli, dirs)
+		snap, err := readChunks(ctx, cli, dirs, 0)
 		if errors.Is(err, rpctypes.ErrCompacted) && ctx.Err() == nil {
 			continue // the revision went away between transactions: read anew
 		}
@@ -44,10 +44,20 @@ func Read(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, 
 	}
 }
 
+// ReadAt reads every directory as it was at revision rev, as Read does.
+// The error wraps rpctypes.ErrCompacted when etcd no longer has rev.
+func ReadAt(ctx context.Context, cli *clientv3.Client, dirs []string, rev int64) (*Snapshot, error) {
+	snap, err := readChunks(ctx, cli, dirs, rev)
+	if err != nil {
+		return nil, fmt.Errorf("read %s at revision %d: %w", dirList(dirs), rev, err)
+	}
+	return snap, nil
+}
+
 // readChunks reads dirs in transactions of at most MaxTxnOps, all at the revision
 // of the first.
-func readChunks(ctx context.Context, cli *clientv3.Client, dirs []string) (*Snapshot, error) {
-	snap := &Snapshot{Dirs: make(map[string][]Entry, len(dirs))}
+func readChunks(ctx context.Context, cli *clientv3.Client, dirs []string, rev int64) (*Snapshot, error) {
+	snap := &Snapshot{Revision: rev, Dirs: make(map[string][]Entry, len(dirs))}
 	size := MaxTxnOps
 	for i := 0; ; {
 		n := min(size, len(dirs)-i)

@@ -33,6 +33,7 @@ type Tracker struct {
 	etcdSince   time.Time
 	etcdErr     error
 	synced      bool
+	carried     bool // took over from a replaced configuration's record (Carry)
 	revision    int64
 	lastApplied time.Time
 	note        string // e.g. a rejected configuration reload
@@ -47,8 +48,10 @@ func New(readyWhen string, names []string) *Tracker {
 
 // Carry takes over from prev, the record of the configuration a reload
 // replaced: etcd reachability, the revision applied and, for the resources
-// still tracked, their latest results. The first sync is still to come.
+// still tracked, their latest results. The first sync is still to come
+// (Settling), but Line goes on showing the revision applied.
 func (t *Tracker) Carry(prev *Tracker) {
+	t.carried = prev.synced || prev.carried
 	t.etcdKnown, t.etcdUp, t.etcdSince, t.etcdErr = prev.etcdKnown, prev.etcdUp, prev.etcdSince, prev.etcdErr
 	t.revision, t.lastApplied = prev.revision, prev.lastApplied
 	for _, n := range t.order {
@@ -156,7 +159,7 @@ func (t *Tracker) Line(now time.Time) string {
 	if t.note != "" {
 		parts = append(parts, t.note)
 	}
-	if !t.synced {
+	if !t.synced && !t.carried {
 		parts = append(parts, "waiting for the first etcd sync")
 	} else {
 		parts = append(parts, fmt.Sprintf("rev %d", t.revision))

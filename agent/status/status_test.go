@@ -66,6 +66,15 @@ func TestCarryKeepsTheRecordOfResourcesStillTracked(t *testing.T) {
 	if !next.Settling() || next.Ready() {
 		t.Error("a carried record must still wait for the first sync and for c")
 	}
+	// Right after a SIGHUP, STATUS= still shows what is applied.
+	if line := next.Line(time.Now()); !strings.HasPrefix(line, "rev 7 · 1 ok, 1 pending · etcd ok") {
+		t.Errorf("line after a reload %q, want the previous revision and results", line)
+	}
+	same := New(ReadyApplied, []string{"a", "b"})
+	same.Carry(prev)
+	if line := same.Line(time.Now()); !strings.HasPrefix(line, "rev 7 · 2 ok · etcd ok") {
+		t.Errorf("line after a reload of the same resources %q", line)
+	}
 }
 
 // TestSyncIsAnAnswerFromEtcd: a first sync before the first probe result

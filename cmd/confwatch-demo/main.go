@@ -52,14 +52,8 @@ type options struct {
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
-	fs := flag.NewFlagSet("confwatch-demo", flag.ContinueOnError)
+	fs := flagSet(&o)
 	fs.SetOutput(stderr)
-	fs.BoolVar(&o.ci, "ci", false, "non-interactive: no colors, fixed schedule, exit non-zero unless a backend was seen to leave and come back")
-	fs.DurationVar(&o.duration, "duration", 0, "how long to run after start-up (0: until Ctrl-C)")
-	fs.DurationVar(&o.interval, "interval", 4*time.Second, "time between backend stop/start events")
-	fs.IntVar(&o.port, "port", 0, "nginx port on 127.0.0.1 (0: a free one)")
-	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory and print where it is")
-	fs.StringVar(&o.nginx, "nginx", "", `nginx binary (default: from PATH or /usr/sbin/nginx; "off": render the upstream only)`)
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -74,6 +68,19 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		return o, fmt.Errorf("--port %d: want 0 to 65535", o.port)
 	}
 	return o, nil
+}
+
+// flagSet defines the flags into o; the README's table of them is generated
+// from it (TestReadmeListsTheFlags).
+func flagSet(o *options) *flag.FlagSet {
+	fs := flag.NewFlagSet("confwatch-demo", flag.ContinueOnError)
+	fs.BoolVar(&o.ci, "ci", false, "non-interactive: no colors, fixed schedule, exit non-zero unless a backend was seen to leave and come back")
+	fs.DurationVar(&o.duration, "duration", 0, "how long to run after start-up (0: until Ctrl-C)")
+	fs.DurationVar(&o.interval, "interval", 4*time.Second, "time between backend stop/start events")
+	fs.IntVar(&o.port, "port", 0, "nginx port on 127.0.0.1 (0: a free one)")
+	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory and print where it is")
+	fs.StringVar(&o.nginx, "nginx", "", `nginx binary (default: from PATH or /usr/sbin/nginx; "off": render the upstream only)`)
+	return fs
 }
 
 // run is the whole program: it returns when ctx ends or --duration passed,

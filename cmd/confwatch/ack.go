@@ -2,14 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
-	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/confwatch/confwatch/agent/ack"
-	"github.com/confwatch/confwatch/agent/config"
 )
 
 // Flag names of the drain barrier (issue 16).
@@ -35,40 +33,19 @@ func runAckFlags() []cli.Flag {
 	}
 }
 
-// applyAckFlags copies the set drain-barrier flags onto cfg.
-func applyAckFlags(ctx *cli.Context, cfg *config.Config) {
-	if setHere(ctx, fAckPrefix) {
-		cfg.AckPrefix = ctx.String(fAckPrefix)
-	}
-	if setHere(ctx, fAckName) {
-		cfg.AckName = ctx.String(fAckName)
-	}
-	if setHere(ctx, fAckTTL) {
-		cfg.AckTTL.Duration = ctx.Duration(fAckTTL)
-	}
-}
-
 // ackWriter is the announcer of `confwatch run`, nil when ack_prefix is off.
 func ackWriter(l *loaded) (*ack.Writer, error) {
 	if l.cfg.AckPrefix == "" {
 		return nil, nil
 	}
-	name := l.cfg.AckName
-	if name == "" {
-		h, err := os.Hostname()
-		if err != nil {
-			return nil, cli.Exit(fmt.Errorf("ack_name: no host name to default to: %w", err), exitUsage)
-		}
-		name = h
-	}
-	if err := ack.CheckName(name); err != nil {
-		return nil, cli.Exit(err, exitUsage)
+	w, err := ack.Open(ack.WriterOptions{Prefix: l.cfg.AckPrefix, Name: l.cfg.AckName, TTL: l.cfg.AckTTL.Duration, Log: l.log})
+	if err != nil {
+		return nil, cli.Exit(fmt.Errorf("ack_name: %w", err), exitUsage)
 	}
 	if l.cfg.Noop {
 		l.log.Warn("noop: not announcing (nothing is applied)", "ack_prefix", l.cfg.AckPrefix)
 		return nil, nil
 	}
-	w := ack.NewWriter(ack.WriterOptions{Prefix: l.cfg.AckPrefix, Name: name, TTL: l.cfg.AckTTL.Duration, Log: l.log})
 	l.log.Info("announcing applies for the drain barrier", "key", w.Key(), "ttl", l.cfg.AckTTL.Duration)
 	return w, nil
 }
@@ -77,15 +54,10 @@ func ackWriter(l *loaded) (*ack.Writer, error) {
 // the prefix, what it applied, and how far behind etcd it is.
 func statusCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "status",
-		Usage:     "show what every load balancer announcing under --ack-prefix has applied (the drain barrier)",
-		UsageText: "confwatch status --ack-prefix PREFIX [--json]",
-		Description: "Reads every key under the prefix (one per `confwatch run --ack-prefix`) and prints one line\n" +
-			"per load balancer: per watched directory the etcd revision its reloaded configuration\n" +
-			"reflects, the lag behind etcd's current revision (revisions etcd moved on since; the\n" +
-			"directory itself need not have changed in them), the age and the last result or error.\n" +
-			"A key without a lease, or whose value is not an announcement, is shown and not counted.\n" +
-			"Exit 0 when read, 3 when etcd could not be reached.",
+		Name:        "status",
+		Usage:       "show what every load balancer announcing under --ack-prefix has applied (the drain barrier)",
+		UsageText:   "confwatch status --ack-prefix PREFIX [--json]",
+		Description: help("status"),
 		Flags: append(registerCommonFlags(),
 			ackPrefixFlag("`PREFIX` the load balancers announce under (default: ack_prefix, else /confwatch/acks)"),
 			&cli.BoolFlag{Name: fJSON, Usage: "print JSON instead of text"}),
@@ -113,15 +85,12 @@ func statusAction(c *cli.Context) error {
 	defer func() { _ = cl.Close() }()
 	ctx, cancel := context.WithTimeout(c.Context, l.cfg.Etcd.RequestTimeout.Duration)
 	defer cancel()
-	entries, rev, err := ack.List(ctx, cl, prefix)
-	if err != nil {
+	if err := ack.Report(ctx, cl, prefix, c.Bool(fJSON), c.App.Writer); errors.Is(err, ack.ErrRead) {
 		return cli.Exit(err, exitNoEtcd)
+	} else if err != nil {
+		return err
 	}
-	sum := ack.Summarize(prefix, entries, rev, time.Now())
-	if c.Bool(fJSON) {
-		return sum.WriteJSON(c.App.Writer)
-	}
-	return sum.WriteText(c.App.Writer)
+	return nil
 }
 
 // defaultAckPrefix is where generate-units makes load balancers announce.

@@ -53,12 +53,10 @@ func fatalPrefix(stderr io.Writer) string {
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
-		Name:    "confwatch",
-		Usage:   "keep configuration files in step with etcd v3, the systemd way",
-		Version: version,
-		Description: "confwatch renders confd-compatible templates from etcd v3, checks the result, swaps it in\n" +
-			"atomically and reloads the service through systemd, rolling back when the reload fails.\n" +
-			"Run without a command, it accepts confd's own command line (-onetime, -watch, -interval).",
+		Name:                   "confwatch",
+		Usage:                  "keep configuration files in step with etcd v3, the systemd way",
+		Version:                version,
+		Description:            help("confwatch"),
 		Writer:                 stdout,
 		ErrWriter:              stderr,
 		EnableBashCompletion:   true,

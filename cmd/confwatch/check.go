@@ -6,21 +6,16 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/confwatch/confwatch/agent/engine"
-	"github.com/confwatch/confwatch/agent/resource"
+	"github.com/confwatch/confwatch/agent/mockdata"
 )
 
 func checkCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "check",
-		Usage: "validate configuration, resources and templates without etcd",
-		Description: "Checks TOML syntax and types, unknown keys, template syntax and functions, that each src\n" +
-			"exists, that each dest directory exists and is writable, and that owner and group resolve.\n" +
-			"Prints every problem as file:line:col: message; exit status 1 if there is any.\n" +
-			"With --mock-data FILE it then renders every resource from FILE (a JSON or YAML mapping of etcd\n" +
-			"key to value) instead of etcd and prints each output, or with --diff a unified diff against the\n" +
-			"current dest; exit status 1 if a resource fails to render (say, a key FILE lacks) or would be refused.",
-		Flags:  append(commandFlags(), mockFlags()...),
-		Action: checkAction,
+		Name:        "check",
+		Usage:       "validate configuration, resources and templates without etcd",
+		Description: help("check"),
+		Flags:       append(commandFlags(), mockFlags()...),
+		Action:      checkAction,
 	}
 }
 
@@ -29,12 +24,7 @@ func checkAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix, KeepBroken: true})
-	for _, r := range res {
-		probs = append(probs, r.FSProblems(c.IsSet(fMockData))...)
-	}
-	eng, tprobs := engine.New(res, engine.Options{Log: l.log})
-	probs = append(probs, tprobs...)
+	eng, nres, probs := engine.Check(l.cfg, c.IsSet(fMockData), l.log)
 	for _, p := range probs {
 		fmt.Fprintln(c.App.Writer, p.Error())
 	}
@@ -45,6 +35,31 @@ func checkAction(c *cli.Context) error {
 	if c.IsSet(fMockData) {
 		return renderMock(c, eng)
 	}
-	fmt.Fprintf(c.App.Writer, "ok: %d template resource(s) in %s\n", len(res), l.cfg.ConfDir)
+	fmt.Fprintf(c.App.Writer, "ok: %d template resource(s) in %s\n", nres, l.cfg.ConfDir)
+	return nil
+}
+
+// Flags of `check` that render from a file instead of etcd.
+const (
+	fMockData = "mock-data"
+	fDiff     = "diff"
+)
+
+func mockFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: fMockData, Usage: "render every resource from `FILE` (a JSON or YAML mapping of etcd key to value) instead of etcd, and print the outputs"},
+		&cli.BoolFlag{Name: fDiff, Usage: "with --mock-data: print a unified diff against each current dest instead of the output"},
+	}
+}
+
+// renderMock is check --mock-data: see package mockdata.
+func renderMock(c *cli.Context, eng *engine.Engine) error {
+	data, err := mockdata.Load(c.String(fMockData))
+	if err != nil {
+		return cli.Exit(err, exitUsage)
+	}
+	if bad := mockdata.Render(c.App.Writer, eng, data, c.Bool(fDiff)); bad > 0 {
+		return cli.Exit(fmt.Sprintf("%d of %d resources do not render from %s", bad, len(eng.Resources()), c.String(fMockData)), exitFailed)
+	}
 	return nil
 }

@@ -11,11 +11,10 @@ import (
 // completionCommand prints a shell completion script for bash, zsh or fish.
 func completionCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "completion",
-		Usage:     "print a shell completion script (bash, zsh or fish)",
-		ArgsUsage: "bash|zsh|fish",
-		Description: "Load it for this shell with: source <(confwatch completion bash).\n" +
-			"The package installs all three where the shells look for them.",
+		Name:        "completion",
+		Usage:       "print a shell completion script (bash, zsh or fish)",
+		ArgsUsage:   "bash|zsh|fish",
+		Description: help("completion"),
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
 				return cli.Exit("completion: want one argument: bash, zsh or fish", exitUsage)

@@ -15,7 +15,7 @@ func docsCommand() *cli.Command {
 		Name:   "docs",
 		Usage:  "print the command-line reference as markdown or a man page",
 		Hidden: true,
-		Flags:  []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "markdown or man"}},
+		Flags:  []cli.Flag{&cli.StringFlag{Name: "format", Value: "markdown", Usage: "`FORMAT`: markdown or man"}},
 		Action: func(c *cli.Context) error {
 			ref := clidoc.New(newApp(c.App.Writer, c.App.ErrWriter), commonFlags())
 			switch c.String("format") {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -110,6 +111,30 @@ func TestREADMEDocumentsEveryKey(t *testing.T) {
 			if !strings.Contains(readme, "`"+key+"`") && !strings.Contains(readme, key+"`") && !strings.Contains(readme, " "+key+",") {
 				t.Errorf("README does not document key %q (%s)", key, typ.Name())
 			}
+		}
+	}
+}
+
+// TestEveryCommandHasHelp: each help/NAME.txt is the long description of
+// the app (confwatch.txt) or of command NAME, and none is empty; a file
+// renamed or a command renamed would leave --help and the man page without it.
+func TestEveryCommandHasHelp(t *testing.T) {
+	app := newApp(io.Discard, io.Discard)
+	es, err := helpFS.ReadDir("help")
+	must(t, err)
+	for _, e := range es {
+		name := strings.TrimSuffix(e.Name(), ".txt")
+		got := app.Description
+		if name != "confwatch" {
+			got = ""
+			for _, c := range app.Commands {
+				if c.Name == name {
+					got = c.Description
+				}
+			}
+		}
+		if got == "" || got != help(name) {
+			t.Errorf("help/%s: not the description of a command (got %q)", e.Name(), got)
 		}
 	}
 }

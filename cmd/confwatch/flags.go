@@ -2,6 +2,9 @@ package main
 
 import (
 	"github.com/urfave/cli/v2"
+
+	"github.com/confwatch/confwatch/agent/config"
+	"github.com/confwatch/confwatch/internal/clilayer"
 )
 
 // Flag names shared by every command that reads configuration. Aliases are
@@ -49,10 +52,11 @@ func commonFlags() []cli.Flag {
 		&cli.StringFlag{Name: fCAFile, Aliases: []string{"client-ca-keys"}, Category: catEtcd, Usage: "etcd CA bundle `FILE`", EnvVars: env("CONFWATCH_CA_FILE", "CONFD_CLIENT_CAKEYS")},
 		&cli.StringFlag{Name: fUsername, Category: catEtcd, Usage: "etcd `USER`", EnvVars: env("CONFWATCH_USERNAME")},
 		&cli.StringFlag{Name: fPassword, Category: catEtcd, Usage: "etcd `PASSWORD` (prefer the file or CONFWATCH_PASSWORD)", EnvVars: env("CONFWATCH_PASSWORD")},
-		&cli.DurationFlag{Name: fDialTO, Category: catEtcd, Usage: "give up reaching etcd after `DURATION`", EnvVars: env("CONFWATCH_DIAL_TIMEOUT")},
+		&cli.DurationFlag{Name: fDialTO, Category: catEtcd, Value: config.Default().Etcd.DialTimeout.Duration, EnvVars: env("CONFWATCH_DIAL_TIMEOUT"),
+			Usage: "one-shot commands (render, plan, -onetime) give up reaching etcd after `DURATION`; run and register never give up (each request of register is bounded by 2s)"},
 		&cli.StringFlag{Name: fBackend, Category: catEtcd, Usage: "confd's backend: only etcd and etcdv3 are accepted", Hidden: true},
 		&cli.BoolFlag{Name: fBasicAuth, Category: catEtcd, Usage: "accepted for confd; credentials are sent whenever set", Hidden: true},
-		&cli.StringFlag{Name: fLogLevel, Category: catBehavior, Usage: "`LEVEL`: debug, info, warn or error", EnvVars: env("CONFWATCH_LOG_LEVEL")},
+		&cli.StringFlag{Name: fLogLevel, Category: catBehavior, Usage: "`LEVEL`: debug, info, warn or error (default: info; warn for render, check and plan)", EnvVars: env("CONFWATCH_LOG_LEVEL")},
 		&cli.StringFlag{Name: fLogFormat, Category: catBehavior, Usage: "`FORMAT`: auto, text, json or journal", EnvVars: env("CONFWATCH_LOG_FORMAT")},
 		&cli.BoolFlag{Name: fNoop, Category: catBehavior, Usage: "render and compare, change nothing (confd -noop)", EnvVars: env("CONFWATCH_NOOP")},
 		&cli.BoolFlag{Name: fSyncOnly, Category: catBehavior, Usage: "write files but run no check or reload (confd -sync-only)", EnvVars: env("CONFWATCH_SYNC_ONLY")},
@@ -66,22 +70,7 @@ func commonFlags() []cli.Flag {
 // environment variables, which are read once, at the root. Otherwise a
 // variable would count as set on the command and beat a flag given before
 // the command name (CONFWATCH_CONFDIR=/a confwatch --confdir /b check).
-func commandFlags() []cli.Flag {
-	fs := commonFlags()
-	for _, f := range fs {
-		switch f := f.(type) {
-		case *cli.StringFlag:
-			f.EnvVars = nil
-		case *cli.StringSliceFlag:
-			f.EnvVars = nil
-		case *cli.BoolFlag:
-			f.EnvVars = nil
-		case *cli.DurationFlag:
-			f.EnvVars = nil
-		}
-	}
-	return fs
-}
+func commandFlags() []cli.Flag { return clilayer.WithoutEnv(commonFlags()) }
 
 // confdFlags are confd's mode flags, accepted at the root only.
 func confdFlags() []cli.Flag {

@@ -3,19 +3,17 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/plan"
 )
 
 func planCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "plan",
-		Usage: "show what render would change, and change nothing",
-		Description: "For each resource: the etcd revision rendered from, the keys changed since the last apply,\n" +
-			"a unified diff against the current destination, and the action that would follow (none,\n" +
-			"check + swap + reload) or the guard that would refuse it. Exit status 0 when nothing would\n" +
-			"change, 1 when something would (or would be refused or fail), as `diff` does.",
-		Flags:  append(commandFlags(), &cli.BoolFlag{Name: "force", Usage: "plan as render --force would apply"}),
-		Action: planAction,
+		Name:        "plan",
+		Usage:       "show what render would change, and change nothing",
+		Description: help("plan"),
+		Flags:       append(commandFlags(), &cli.BoolFlag{Name: "force", Usage: "plan as render --force would apply"}),
+		Action:      planAction,
 	}
 }
 
@@ -33,14 +31,8 @@ func planAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	trees := snap.Trees()
-	pending := 0
-	for _, r := range s.eng.Resources() {
-		if plan.Write(c.App.Writer, s.eng, r, snap, s.eng.Prepare(r, trees)) {
-			pending++
-		}
-	}
-	if pending > 0 {
+	earlier := func(rev int64, dirs []string) (*etcd.Snapshot, error) { return etcd.ReadAt(c.Context, cl, dirs, rev) }
+	if plan.All(c.App.Writer, s.eng, snap, earlier) > 0 {
 		return cli.Exit("", exitFailed)
 	}
 	return nil

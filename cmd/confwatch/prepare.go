@@ -8,7 +8,6 @@ import (
 	"github.com/urfave/cli/v2"
 	clientv3 "go.etcd.io/etcd/client/v3"
 
-	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 )
@@ -44,20 +43,18 @@ func prepareMode(c *cli.Context, force, readOnly bool, reloaders func(*loaded) e
 	return &setup{loaded: l, eng: eng}, nil
 }
 
-// connect builds an etcd client and checks it answers within the dial timeout.
+// connect builds an etcd client and checks it answers within the dial
+// timeout: exitUsage when it cannot be built, exitNoEtcd when etcd did not
+// answer (or refused).
 func (s *setup) connect(ctx context.Context) (*clientv3.Client, error) {
-	cli, err := etcd.New(s.cfg.Etcd)
-	if errors.Is(err, etcd.ErrUnreachable) {
-		return nil, cli2exit(err, exitNoEtcd)
+	cl, err := etcd.Dial(ctx, s.cfg.Etcd)
+	if errors.Is(err, etcd.ErrClient) {
+		return nil, cli.Exit(err, exitUsage)
 	}
 	if err != nil {
-		return nil, cli2exit(err, exitUsage)
+		return nil, cli.Exit(err, exitNoEtcd)
 	}
-	if err := etcd.Probe(ctx, cli, s.cfg.Etcd.DialTimeout.Duration); err != nil {
-		_ = cli.Close()
-		return nil, cli2exit(err, exitNoEtcd)
-	}
-	return cli, nil
+	return cl, nil
 }
 
 // snapshot reads every directory the resources need at one revision. It
@@ -67,23 +64,11 @@ func (s *setup) snapshot(ctx context.Context, c *clientv3.Client) (*etcd.Snapsho
 	defer cancel()
 	snap, err := etcd.Read(ctx, c, s.eng.Dirs())
 	if errors.Is(err, etcd.ErrUnreachable) {
-		return nil, cli2exit(fmt.Errorf("etcd: %w", err), exitNoEtcd)
+		return nil, cli.Exit(fmt.Errorf("etcd: %w", err), exitNoEtcd)
 	}
 	if err != nil {
-		return nil, cli2exit(fmt.Errorf("etcd: %w", err), exitFailed)
+		return nil, cli.Exit(fmt.Errorf("etcd: %w", err), exitFailed)
 	}
 	s.log.Info("read etcd", "revision", snap.Revision, "dirs", len(snap.Dirs))
 	return snap, nil
-}
-
-func cli2exit(err error, code int) error { return cli.Exit(err, code) }
-
-// connectRetrying is etcd.Connect for a command: a failure that retrying
-// cannot cure is a usage error.
-func connectRetrying(ctx context.Context, cfg config.Etcd, wait func(err error)) (*clientv3.Client, error) {
-	c, err := etcd.Connect(ctx, cfg, wait)
-	if err != nil {
-		return nil, cli2exit(err, exitUsage)
-	}
-	return c, nil
 }

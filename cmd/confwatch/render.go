@@ -12,10 +12,9 @@ import (
 
 func renderCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "render",
-		Usage: "render every template resource once from etcd and apply the changed ones (confd -onetime)",
-		Description: "Exit status 0 when every resource is applied or unchanged; 1 when one failed or was refused\n" +
-			"by a guard (use --force to apply it anyway); 2 for bad configuration; 3 when etcd is unreachable.",
+		Name:        "render",
+		Usage:       "render every template resource once from etcd and apply the changed ones (confd -onetime)",
+		Description: help("render"),
 		Flags: append(commandFlags(),
 			&cli.BoolFlag{Name: "force", Usage: "apply renders the guards refuse (empty or collapsing key sets)"}),
 		Action: renderAction,
@@ -42,17 +41,23 @@ func renderOnce(c *cli.Context, s *setup) error {
 		return err
 	}
 	sts := s.eng.Sync(c.Context, snap.Trees())
-	return summarize(c, sts)
+	return summarize(c, sts, s.cfg.Noop)
 }
 
-// summarize prints one line per resource and fails unless all are fine.
-func summarize(c *cli.Context, sts []engine.Result) error {
-	bad := 0
+// summarize prints one line per resource (and with noop what would change)
+// and fails unless all are fine.
+func summarize(c *cli.Context, sts []engine.Result, noop bool) error {
+	bad, would := 0, 0
 	for _, st := range sts {
 		fmt.Fprintln(c.App.Writer, st.String())
-		if !st.OK() && st.Outcome != engine.OutcomeWouldChange {
+		if st.Outcome == engine.OutcomeWouldChange {
+			would++
+		} else if !st.OK() {
 			bad++
 		}
+	}
+	if noop {
+		fmt.Fprintln(c.App.Writer, engine.NoopSummary(would, len(sts)))
 	}
 	if bad > 0 {
 		return cli.Exit(fmt.Sprintf("%d of %d resources not applied", bad, len(sts)), exitFailed)

@@ -33,6 +33,14 @@ func TestRenderClassicLikeConfd(t *testing.T) {
 	}
 	golden(t, "classic.golden", read(t, dest))
 	contains(t, "render output", out, "applied", "nginx ->")
+	// An interactive command: its output alone, "applied" once, no log lines
+	// unless asked for (--log-level info).
+	if strings.Count(out+errs, "applied") != 1 || errs != "" {
+		t.Errorf("render printed \"applied\" %d times, stderr %q; want once and nothing", strings.Count(out+errs, "applied"), errs)
+	}
+	if _, _, errs = cw(t, d.args(srv.Endpoint, "render", "--log-level", "info")...); !strings.Contains(errs, "read etcd") {
+		t.Errorf("render --log-level info logged %q", errs)
+	}
 	// Rendering again changes nothing and says so.
 	code, out, _ = cw(t, d.args(srv.Endpoint, "render")...)
 	if code != 0 || !strings.Contains(out, "unchanged") {
@@ -147,6 +155,14 @@ reload_cmd = "true"`)
 	if code != exitFailed {
 		t.Fatalf("exit %d", code)
 	}
+	// Removed keys are listed too, from etcd's history at the last apply.
+	srv.Delete(t, "/services/apache/10.0.0.10:8080")
+	_, out, _ = cw(t, d.args(srv.Endpoint, "plan")...)
+	contains(t, "plan after a delete", out, "1 added or changed, 1 removed", "+ /services/apache/10.0.0.7:80", "- /services/apache/10.0.0.10:8080")
+	// A missing dest is a new file, not a diff against an empty line.
+	must(t, os.Remove(dest))
+	_, out, _ = cw(t, d.args(srv.Endpoint, "plan")...)
+	contains(t, "plan of a missing dest", out, "new file: "+dest+" does not exist", "--- /dev/null")
 }
 
 func TestNoopAndSyncOnly(t *testing.T) {
@@ -156,8 +172,12 @@ func TestNoopAndSyncOnly(t *testing.T) {
 	marker := filepath.Join(d.dir, "reloaded")
 	dest := d.classic(t, `check_cmd = "false"
 reload_cmd = "touch `+marker+`"`)
-	if code, out, _ := cw(t, d.args(srv.Endpoint, "render", "--noop")...); code != 0 || read(t, dest) != "<missing>" {
+	code, out, errs := cw(t, d.args(srv.Endpoint, "render", "--noop")...)
+	if code != 0 || read(t, dest) != "<missing>" {
 		t.Fatalf("noop: exit %d, dest %q\n%s", code, read(t, dest), out)
+	}
+	if !strings.HasSuffix(out, "noop: 1 of 1 resource(s) would change; nothing was modified\n") || errs != "" {
+		t.Errorf("noop with a change: stdout %q, stderr %q", out, errs)
 	}
 	// sync-only writes the file and runs neither the (failing) check nor the reload.
 	if code, out, _ := cw(t, d.args(srv.Endpoint, "render", "--sync-only")...); code != 0 || read(t, dest) == "<missing>" {
@@ -165,5 +185,10 @@ reload_cmd = "touch `+marker+`"`)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Fatal("sync-only ran reload_cmd")
+	}
+	// Nothing to change: said plainly, and no warning.
+	code, out, errs = cw(t, d.args(srv.Endpoint, "render", "--noop")...)
+	if code != 0 || !strings.HasSuffix(out, "noop: nothing would change\n") || errs != "" {
+		t.Errorf("noop without a change: exit %d, stdout %q, stderr %q", code, out, errs)
 	}
 }

@@ -14,21 +14,9 @@ import (
 
 func runCommand() *cli.Command {
 	return &cli.Command{
-		Name:  "run",
-		Usage: "watch etcd and keep every template resource applied (the agent)",
-		Description: "Lists every directory the resources read, watches each from that revision, and applies\n" +
-			"each reload group as its data changes: the first change at once, changes during an apply\n" +
-			"merged into the next, min_reload_interval and wait honoured, the final state always applied.\n" +
-			"A failed apply is retried with backoff. SIGHUP re-reads configuration, resources and\n" +
-			"templates (a broken set is rejected and the old one keeps running); SIGTERM finishes a\n" +
-			"running apply and exits 0.\n\n" +
-			"With --ack-prefix (ack_prefix), the agent announces after its first render and after every\n" +
-			"apply, under a lease of its own (--ack-ttl, ack_ttl), one key PREFIX/NAME (--ack-name,\n" +
-			"ack_name; default the host name): per watched directory the etcd revision the reloaded\n" +
-			"configuration reflects and the result (a failed or refused apply keeps the older revision\n" +
-			"and says so). `confwatch register --ack-prefix` waits for it before its backend stops (the\n" +
-			"drain barrier); `confwatch status` lists the announcements. With etcd RBAC the agent needs\n" +
-			"write access to PREFIX only (read on the directories it renders, as before).",
+		Name:        "run",
+		Usage:       "watch etcd and keep every template resource applied (the agent)",
+		Description: help("run"),
 		Flags: append(append(commandFlags(),
 			&cli.DurationFlag{Name: "interval", Usage: "poll every `DURATION` instead of watching (confd -interval)"}),
 			runAckFlags()...),

@@ -7,6 +7,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -154,6 +155,11 @@ confwatch_resource_syncs_total{resource="nginx",result="applied"} 1
 	must(t, syscall.Kill(os.Getpid(), syscall.SIGHUP))
 	expect(t, ch, "RELOADING=1", has("RELOADING=1"))
 	expect(t, ch, "READY=1", has("READY=1"))
+	// The first STATUS= after the reload already shows the revision applied.
+	m = expect(t, ch, "STATUS= after the reload", has("STATUS="))
+	if !regexp.MustCompile(`STATUS=rev [1-9]`).MatchString(m) {
+		t.Errorf("STATUS= right after a reload: %q, want the revision applied", m)
+	}
 	waitFile(t, dest, "# v2")
 
 	agent.cancel()

@@ -7,6 +7,7 @@ import (
 
 	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/logging"
+	"github.com/confwatch/confwatch/internal/clilayer"
 )
 
 // loaded is the layered configuration of one invocation.
@@ -22,7 +23,7 @@ type loaded struct {
 func loadConfig(c *cli.Context) (*loaded, error) {
 	cfg, res, err := config.Layer(config.Sources{File: lastString(c, fConfig), FileOptional: !isSetAnywhere(c, fConfig),
 		ConfdFile: lastString(c, fConfdFile), ConfdNamed: isSetAnywhere(c, fConfdFile),
-		Over: func(cfg *config.Config) { applyFlags(c, cfg) }})
+		Over: func(cfg *config.Config) { applyFlags(c, cfg) }, LogLevel: quietLevel(c)})
 	if err != nil {
 		return nil, cli.Exit(err, exitUsage)
 	}
@@ -48,15 +49,19 @@ func loadConfig(c *cli.Context) (*loaded, error) {
 	return l, nil
 }
 
+// quietLevel is the default log level of the interactive commands, whose
+// output would otherwise be mixed with info lines ("" for the others).
+func quietLevel(c *cli.Context) string {
+	if c.Command != nil && (c.Command.Name == "render" || c.Command.Name == "check" || c.Command.Name == "plan") {
+		return "warn"
+	}
+	return ""
+}
+
 // applyFlags copies every set flag (or environment variable) onto cfg, from
 // the root context down to the command's.
 func applyFlags(c *cli.Context, cfg *config.Config) {
-	lineage := c.Lineage()
-	for i := len(lineage) - 1; i >= 0; i-- {
-		ctx := lineage[i]
-		if ctx == nil || ctx.Command == nil && ctx.App == nil {
-			continue
-		}
+	for _, ctx := range clilayer.RootFirst(c) {
 		applyLocal(ctx, cfg)
 	}
 }
@@ -91,22 +96,16 @@ func applyLocal(ctx *cli.Context, cfg *config.Config) {
 	if setHere(ctx, fSyncOnly) {
 		cfg.SyncOnly = ctx.Bool(fSyncOnly)
 	}
-	applyAckFlags(ctx, cfg)
+	str(fAckPrefix, &cfg.AckPrefix)
+	str(fAckName, &cfg.AckName)
+	if setHere(ctx, fAckTTL) {
+		cfg.AckTTL.Duration = ctx.Duration(fAckTTL)
+	}
 }
 
-// setHere reports whether name is defined on ctx's own command and was set
-// there (by flag or environment).
-func setHere(ctx *cli.Context, name string) bool {
-	names := flagAliases(name)
-	for _, n := range ctx.LocalFlagNames() {
-		for _, a := range names {
-			if n == a {
-				return true
-			}
-		}
-	}
-	return false
-}
+// setHere reports whether the common flag name is defined on ctx's own
+// command and was set there (by flag or environment).
+func setHere(ctx *cli.Context, name string) bool { return clilayer.SetHere(ctx, flagAliases(name)) }
 
 // flagAliases returns every name of the common flag called name.
 func flagAliases(name string) []string {
@@ -119,21 +118,14 @@ func flagAliases(name string) []string {
 }
 
 func isSetAnywhere(c *cli.Context, name string) bool {
-	for _, ctx := range c.Lineage() {
-		if ctx != nil && setHere(ctx, name) {
-			return true
-		}
-	}
-	return false
+	return clilayer.SetAnywhere(c, flagAliases(name))
 }
 
 // lastString returns the value of name from the deepest context that set it,
 // else the default.
 func lastString(c *cli.Context, name string) string {
-	for _, ctx := range c.Lineage() {
-		if ctx != nil && setHere(ctx, name) {
-			return ctx.String(name)
-		}
+	if ctx := clilayer.Deepest(c, flagAliases(name)); ctx != nil {
+		return ctx.String(name)
 	}
 	return c.String(name)
 }

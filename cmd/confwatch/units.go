@@ -33,7 +33,7 @@ func generateUnitsCommand() *cli.Command {
 		str("units", "service", d.Service, "backend `NAME`: units <NAME>@.service and <NAME>-discovery@.service"),
 		str("units", "lb-name", d.LBName, "load-balancer unit `NAME` (without .service)"),
 		str("units", "restart", d.Restart, "systemd Restart= `POLICY` of the units"),
-		dur("units", "restart-sec", *d.RestartDelay, "systemd RestartSec= of the units (0: restart at once)"),
+		dur("units", "restart-sec", *d.RestartDelay, "systemd RestartSec= `DURATION` of the units (0: restart at once)"),
 		str("units", "confwatch", d.Confwatch, "confwatch binary `PATH` in the units"),
 		str("units", "config", "", "confwatch configuration `FILE` passed as --config to the sidekick's register and the load balancer's run; etcd username and password go there, never on a command line"),
 		str("units", "confdir", d.ConfDir, "confdir `DIR` the load balancer's confwatch run reads"),
@@ -56,13 +56,13 @@ func generateUnitsCommand() *cli.Command {
 		str("etcd", "etcd-unit", d.EtcdUnit, "local etcd `UNIT` to order after (Wants=; empty for none)"),
 		str("health", "health-check", d.HealthCheck, "`CHECK`: http, tcp or none; register only while the backend passes"),
 		str("health", "health-path", d.HealthPath, "HTTP `PATH` checked"),
-		dur("health", "ttl", d.TTL, "etcd lease TTL (whole seconds)"),
-		dur("health", "interval", d.Interval, "health-check interval"),
-		num("health", "rise", 0, "passes before registering (0: register's default)"),
-		num("health", "fall", 0, "failures before deregistering (0: register's default)"),
+		dur("health", "ttl", d.TTL, "etcd lease `TTL` (whole seconds)"),
+		dur("health", "interval", d.Interval, "health-check interval `DURATION`"),
+		num("health", "rise", 0, "`N` passes before registering (0: register's default)"),
+		num("health", "fall", 0, "`N` failures before deregistering (0: register's default)"),
 		str("health", "ack-prefix", d.AckPrefix, "drain barrier `PREFIX`: the LB's run announces under it what it applied, and the sidekick's register waits there on stop until every LB reloaded without the backend (\"none\": no barrier, the sidekick waits --drain only)"),
-		dur("health", "drain-timeout", d.DrainTimeout, "the sidekick's register --drain-timeout: bound on the drain barrier's wait"),
-		dur("health", "drain", *d.Drain, "the sidekick's register --drain: how long it waits after revoking its key at stop, so nginx drops the backend before it stops (0: no --drain; TimeoutStopSec= is raised past 60s)"),
+		dur("health", "drain-timeout", d.DrainTimeout, "the sidekick's register --drain-timeout `DURATION`: bound on the drain barrier's wait"),
+		dur("health", "drain", *d.Drain, "the sidekick's register --drain `DURATION`: how long it waits after revoking its key at stop, so nginx drops the backend before it stops (0: no --drain; TimeoutStopSec= is raised past 60s)"),
 		&cli.BoolFlag{Name: "global-lb", Usage: "run the load balancer on every matching machine", Category: "fleet"},
 		list("fleet", "machine-metadata", "`KEY=VALUE` required of backend machines"),
 		list("fleet", "lb-machine-metadata", "`KEY=VALUE` required of load-balancer machines"),
@@ -75,15 +75,11 @@ func generateUnitsCommand() *cli.Command {
 		&cli.BoolFlag{Name: "force", Usage: "overwrite existing files"},
 	}
 	return &cli.Command{
-		Name:  "generate-units",
-		Usage: "write the backend, sidekick and load-balancer units for fleet or systemd",
-		Description: "Writes <service>@.service (instance = host port), <service>-discovery@.service\n" +
-			"(confwatch register, bound to its backend) and <lb-name>.service (confwatch run, ordered\n" +
-			"before nginx.service). Without --output they go to stdout with a README; --readme FILE\n" +
-			"writes the README to FILE. etcd credentials belong in a confwatch configuration file\n" +
-			"given with --config FILE, which the units pass to register and run.",
-		Flags:  flags,
-		Action: generateUnitsAction,
+		Name:        "generate-units",
+		Usage:       "write the backend, sidekick and load-balancer units for fleet or systemd",
+		Description: help("generate-units"),
+		Flags:       flags,
+		Action:      generateUnitsAction,
 	}
 }
 
@@ -104,16 +100,9 @@ func specFromFlags(c *cli.Context) (units.Spec, error) {
 		Confwatch: c.String("confwatch"), ConfigFile: c.String("config"), ConfDir: c.String("confdir"), LBPort: c.Int("lb-port"),
 		LBListen: c.String("lb-listen"), AckPrefix: c.String("ack-prefix"), DrainTimeout: c.Duration("drain-timeout"),
 	}
-	drain := c.Duration("drain")
-	s.Drain = &drain
-	if c.IsSet("restart-sec") { // 0 is RestartSec=0, not the default
-		d := c.Duration("restart-sec")
-		s.RestartDelay = &d
-	}
-	if c.IsSet("max-shrink") {
-		m := c.Int("max-shrink")
-		s.MaxShrink = &m
-	}
+	s.Drain = ptrIf(true, c.Duration("drain"))
+	s.RestartDelay = ptrIf(c.IsSet("restart-sec"), c.Duration("restart-sec")) // 0 is RestartSec=0, not the default
+	s.MaxShrink = ptrIf(c.IsSet("max-shrink"), c.Int("max-shrink"))
 	if v := c.String("backend-exec"); v != "" {
 		argv, err := units.SplitCommand(v)
 		if err != nil {
@@ -122,12 +111,7 @@ func specFromFlags(c *cli.Context) (units.Spec, error) {
 		s.BackendExec = argv
 	}
 	if c.IsSet("lb-conflicts") {
-		s.LBConflicts = []string{}
-		for _, g := range c.StringSlice("lb-conflicts") {
-			if g != "none" {
-				s.LBConflicts = append(s.LBConflicts, g)
-			}
-		}
+		s.LBConflicts = units.Conflicts(c.StringSlice("lb-conflicts"))
 	}
 	return s, nil
 }
@@ -174,19 +158,14 @@ func lintUnitsAction(c *cli.Context) error {
 	if len(paths) == 0 {
 		return cli.Exit("lint-units: no FILE given", exitUsage)
 	}
-	findings, unitPaths, err := units.LintPaths(paths)
-	if err != nil {
+	findings, verified, err := units.LintAndVerify(c.Context, paths, !c.Bool("no-verify"))
+	if ue := (*units.UsageError)(nil); errors.As(err, &ue) {
 		return cli.Exit("lint-units: "+err.Error(), exitUsage)
+	} else if err != nil {
+		return cli.Exit("lint-units: "+err.Error(), exitFailed)
 	}
-	if !c.Bool("no-verify") && len(unitPaths) > 0 {
-		vf, err := units.VerifyFiles(c.Context, unitPaths)
-		switch {
-		case errors.Is(err, units.ErrNoSystemdAnalyze):
-			fmt.Fprintln(c.App.ErrWriter, "lint-units: systemd-analyze not found, verify skipped")
-		case err != nil:
-			return cli.Exit("lint-units: "+err.Error(), exitFailed)
-		}
-		findings = append(findings, vf...)
+	if !verified {
+		fmt.Fprintln(c.App.ErrWriter, "lint-units: systemd-analyze not found, verify skipped")
 	}
 	for _, f := range findings {
 		fmt.Fprintln(c.App.Writer, f)
@@ -195,4 +174,12 @@ func lintUnitsAction(c *cli.Context) error {
 		return cli.Exit(fmt.Sprintf("lint-units: %d finding(s)", len(findings)), exitFailed)
 	}
 	return nil
+}
+
+// ptrIf is &v when set, else nil: a Spec field left at its default.
+func ptrIf[T any](set bool, v T) *T {
+	if !set {
+		return nil
+	}
+	return &v
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"io"
+	"strings"
 	"testing"
 )
 
@@ -58,5 +59,27 @@ func TestUsageErrorFromEnvironmentNamesTheVariable(t *testing.T) {
 	want := `confwatch: --dial-timeout (from environment variable "CONFWATCH_DIAL_TIMEOUT"): invalid value "5x": want a duration like 30s; see 'confwatch --help'` + "\n"
 	if code != exitUsage || errs != want || out != "" {
 		t.Errorf("exit %d, stdout %q, stderr %q; want %d and %q", code, out, errs, exitUsage, want)
+	}
+}
+
+// TestHelpNamesEveryPlaceholder: no flag of any command reads `--flag value`
+// in --help, and --dial-timeout shows the default it has.
+func TestHelpNamesEveryPlaceholder(t *testing.T) {
+	cmds := [][]string{{"--help"}}
+	for _, c := range newApp(io.Discard, io.Discard).Commands {
+		cmds = append(cmds, []string{c.Name, "--help"})
+	}
+	for _, args := range cmds {
+		t.Run(args[0], func(t *testing.T) {
+			_, out, _ := cw(t, args...)
+			for _, line := range strings.Split(out, "\n") {
+				if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(f[0], "--") && f[1] == "value" {
+					t.Errorf("placeholder \"value\": %s", strings.TrimSpace(line))
+				}
+				if strings.Contains(line, "--dial-timeout DURATION") && !strings.Contains(line, "(default: 5s)") {
+					t.Errorf("--dial-timeout without its default: %s", strings.TrimSpace(line))
+				}
+			}
+		})
 	}
 }

@@ -1,4 +1,7 @@
-package main
+// Package mockdata renders template resources from a file of etcd keys and
+// values instead of etcd (`confwatch check --mock-data FILE`), as a
+// configuration repository's CI would: no etcd, no change on disk.
+package mockdata
 
 import (
 	"bytes"
@@ -10,7 +13,6 @@ import (
 	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
-	"github.com/urfave/cli/v2"
 	yaml "go.yaml.in/yaml/v2"
 
 	"github.com/confwatch/confwatch/agent/engine"
@@ -18,30 +20,17 @@ import (
 	"github.com/confwatch/confwatch/agent/kv"
 )
 
-// Flags of `check` that render from a file instead of etcd.
-const (
-	fMockData = "mock-data"
-	fDiff     = "diff"
-)
+// ErrInvalid is wrapped by every error of a data file that cannot be used.
+var ErrInvalid = errors.New("mock data")
 
-func mockFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: fMockData, Usage: "render every resource from `FILE` (a JSON or YAML mapping of etcd key to value) instead of etcd, and print the outputs"},
-		&cli.BoolFlag{Name: fDiff, Usage: "with --mock-data: print a unified diff against each current dest instead of the output"},
-	}
-}
-
-// errMockData marks a --mock-data file that cannot be used.
-var errMockData = errors.New("mock data")
-
-// loadMockData reads a JSON or YAML mapping of etcd key to value. Nested
+// Load reads a JSON or YAML mapping of etcd key to value. Nested
 // mappings are keys joined with "/" ({"services": {"web": {"a": 1}}} is
 // /services/web/a); a key without a leading "/" gets one. Numbers and
 // booleans are their text; null and lists are errors.
-func loadMockData(file string) (map[string]string, error) {
+func Load(file string) (map[string]string, error) {
 	b, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errMockData, err)
+		return nil, fmt.Errorf("%w: %v", ErrInvalid, err)
 	}
 	var doc any
 	if json.Valid(b) {
@@ -52,14 +41,14 @@ func loadMockData(file string) (map[string]string, error) {
 		err = yaml.Unmarshal(b, &doc)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", errMockData, file, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, file, err)
 	}
 	out := map[string]string{}
 	if doc == nil {
 		return out, nil
 	}
 	if err := flatten("", doc, out); err != nil {
-		return nil, fmt.Errorf("%w: %s: %v", errMockData, file, err)
+		return nil, fmt.Errorf("%w: %s: %v", ErrInvalid, file, err)
 	}
 	return out, nil
 }
@@ -101,9 +90,9 @@ func joinKey(prefix, k string) string {
 	return prefix + "/" + k
 }
 
-// mockSource is the engine's Source for data: one tree per directory read,
+// Source is the engine's Source for data: one tree per directory read,
 // holding the keys of data inside it.
-func mockSource(data map[string]string, dirs []string) *etcd.Trees {
+func Source(data map[string]string, dirs []string) *etcd.Trees {
 	src := &etcd.Trees{Trees: map[string]*kv.Tree{}}
 	for _, d := range dirs {
 		var pairs []kv.Pair
@@ -119,32 +108,23 @@ func mockSource(data map[string]string, dirs []string) *etcd.Trees {
 	return src
 }
 
-// renderMock renders every resource of eng from the --mock-data file and
-// prints each output (or its diff against dest with --diff). It fails when a
-// resource fails to render (a key the file lacks, a broken output_format) or
-// a guard would refuse it.
-func renderMock(c *cli.Context, eng *engine.Engine) error {
-	data, err := loadMockData(c.String(fMockData))
-	if err != nil {
-		return cli.Exit(err, exitUsage)
-	}
-	src := mockSource(data, eng.Dirs())
-	bad := 0
+// Render renders every resource of eng from data and prints each output (or,
+// with diff, its unified diff against the current dest) to w. It returns how
+// many resources failed to render (a key data lacks, a broken output_format)
+// or would be refused by a guard.
+func Render(w io.Writer, eng *engine.Engine, data map[string]string, diff bool) (bad int) {
+	src := Source(data, eng.Dirs())
 	for _, r := range eng.Resources() {
-		cand := eng.Prepare(r, src)
-		if !printMock(c.App.Writer, c.Bool(fDiff), cand) {
+		if !Print(w, diff, eng.Prepare(r, src)) {
 			bad++
 		}
 	}
-	if bad > 0 {
-		return cli.Exit(fmt.Sprintf("%d of %d resources do not render from %s", bad, len(eng.Resources()), c.String(fMockData)), exitFailed)
-	}
-	return nil
+	return bad
 }
 
-// printMock prints one candidate and reports whether it rendered and passed
+// Print prints one candidate and reports whether it rendered and passed
 // its guards.
-func printMock(w io.Writer, diff bool, cand engine.Candidate) bool {
+func Print(w io.Writer, diff bool, cand engine.Candidate) bool {
 	r := cand.Res
 	fmt.Fprintf(w, "==> %s -> %s\n", r.Name, r.Dest)
 	if cand.Err != nil {
