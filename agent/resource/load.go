@@ -165,6 +165,10 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	if r.MinInterval = minInterval(s); r.MinInterval < 0 {
 		at("min_reload_interval", "min_reload_interval must not be negative")
 	}
+	var hk string
+	if r.Hold, hk, err = hold(s); err != nil {
+		at(hk, err.Error())
+	}
 	if r.ReloadMode == "" {
 		r.ReloadMode = systemd.ModeReload
 	}
