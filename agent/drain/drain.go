@@ -3,9 +3,12 @@
 // hold (issue 17). It only reads: cgroup.procs under the cgroup filesystem,
 // then each process's cmdline and start time under /proc.
 //
-// Contract: a process whose /proc entry is hidden (ProtectProc=invisible
-// without CAP_SYS_PTRACE) or gone is skipped, so an unreadable cgroup counts
-// as nothing draining and never holds a reload.
+// Contract: a process whose /proc entry is hidden or gone is skipped, so an
+// unreadable cgroup counts as nothing draining and never holds a reload.
+// ProtectProc=invisible (procfs hidepid=invisible) hides other users'
+// processes only from a reader outside procfs' gid= group, 0 unless set:
+// an agent running as root (group 0), as the shipped unit does, still sees
+// nginx's www-data workers; one running as another user does not.
 package drain
 
 import (
@@ -74,7 +77,8 @@ func Generations(procs []Proc, m Matcher) int {
 // hierarchy at sys/fs/cgroup and procfs at proc. unseen counts the
 // processes the cgroup lists whose /proc entry could not be read: exited
 // since, or hidden (ProtectProc=invisible hides other users' processes,
-// such as nginx's www-data workers, from a reader without CAP_SYS_PTRACE).
+// such as nginx's www-data workers, from a reader outside group 0 without
+// CAP_SYS_PTRACE).
 func Read(fsys fs.FS, cg string) (procs []Proc, unseen int, err error) {
 	dir := path.Join("sys/fs/cgroup", strings.TrimPrefix(path.Clean("/"+cg), "/"))
 	data, err := fs.ReadFile(fsys, path.Join(dir, "cgroup.procs"))

@@ -22,7 +22,7 @@ func (l *Loop) countDraining(unit string) int {
 	case err != nil:
 		problem = err.Error()
 	case c.Unseen > 1: // more than a process exiting between two reads
-		problem = fmt.Sprintf("%d of %s's processes are not visible in /proc (ProtectProc=invisible?): the reload hold cannot count them", c.Unseen, unit)
+		problem = fmt.Sprintf("%d of %s's processes are not visible in /proc (ProtectProc=invisible with a User= outside group 0?): the reload hold cannot count them", c.Unseen, unit)
 	}
 	if problem != "" && l.drainLog[unit] != problem {
 		l.o.Log.Warn("reload hold: cannot count draining workers", "unit", unit, "err", problem)
