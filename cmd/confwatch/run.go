@@ -18,7 +18,8 @@ func runCommand() *cli.Command {
 		Usage: "watch etcd and keep every template resource applied (the agent)",
 		Description: "Lists every directory the resources read, watches each from that revision, and applies\n" +
 			"each reload group as its data changes: the first change at once, changes during an apply\n" +
-			"merged into the next, min_reload_interval and wait honoured, the final state always applied.\n" +
+			"merged into the next, min_reload_interval, wait and the reload hold (max_draining) honoured,\n" +
+			"the final state always applied.\n" +
 			"A failed apply is retried with backoff. SIGHUP re-reads configuration, resources and\n" +
 			"templates (a broken set is rejected and the old one keeps running); SIGTERM finishes a\n" +
 			"running apply and exits 0.",
