@@ -28,7 +28,11 @@ type Config struct {
 	Listen    string   `toml:"listen"`     // address for /healthz and /metrics; empty: off
 	StateDir  string   `toml:"state_dir"`  // what was last applied, per resource; empty: memory only
 	Interval  Duration `toml:"interval"`   // poll instead of watch when > 0 (confd -interval)
-	Etcd      Etcd     `toml:"etcd"`
+	// The reload hold's defaults for resources with a reload_unit that do
+	// not set max_draining / max_hold themselves (0: no hold).
+	MaxDraining int      `toml:"max_draining"`
+	MaxHold     Duration `toml:"max_hold"`
+	Etcd        Etcd     `toml:"etcd"`
 }
 
 // Etcd says how to reach etcd.
@@ -68,6 +72,9 @@ func Default() Config {
 		LogFormat: "auto",
 		ReadyWhen: "applied",
 		StateDir:  "/var/lib/confwatch",
+		// resource.DefaultMaxDraining, DefaultMaxHold (config cannot import resource).
+		MaxDraining: 2,
+		MaxHold:     Duration{60 * time.Second},
 		Etcd: Etcd{
 			Endpoints:      []string{"http://127.0.0.1:2379"},
 			DialTimeout:    Duration{5 * time.Second},
@@ -110,6 +117,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Interval.Duration < 0 {
 		bad("interval must not be negative")
+	}
+	if c.MaxDraining < 0 || c.MaxHold.Duration < 0 {
+		bad("max_draining and max_hold must not be negative")
 	}
 	return errors.Join(errs...)
 }

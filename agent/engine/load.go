@@ -14,7 +14,7 @@ import (
 // (the guards then compare with this process's memory only). Warnings are
 // logged; a nil Engine comes with the problems that are errors.
 func Load(cfg config.Config, readOnly bool, opts Options) (*Engine, diag.List) {
-	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix})
+	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix, Hold: HoldOf(cfg)})
 	for _, p := range probs.Warnings() {
 		opts.Log.Warn(p.Error())
 	}
@@ -34,4 +34,10 @@ func Load(cfg config.Config, readOnly bool, opts Options) (*Engine, diag.List) {
 		return nil, probs
 	}
 	return eng, nil
+}
+
+// HoldOf is the agent's default reload hold from cfg (max_draining,
+// max_hold), for resource.Options.
+func HoldOf(cfg config.Config) *resource.Hold {
+	return &resource.Hold{MaxDraining: cfg.MaxDraining, MaxHold: cfg.MaxHold.Duration}
 }

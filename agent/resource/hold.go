@@ -20,14 +20,18 @@ const (
 	DefaultMaxHold     = 60 * time.Second
 )
 
-// hold resolves max_draining and max_hold: as set, else the defaults for a
-// resource with a reload_unit, else off. A reload_cmd has no unit whose
-// processes could be counted, so max_draining > 0 needs reload_unit. The
-// string is the key at fault.
-func hold(s Spec) (Hold, string, error) {
-	h := Hold{MaxHold: DefaultMaxHold}
+// hold resolves max_draining and max_hold: as set, else the agent's
+// defaults (def; nil: the built-in ones) for a resource with a reload_unit,
+// else off. A reload_cmd has no unit whose processes could be counted, so
+// max_draining > 0 needs reload_unit. The string is the key at fault.
+func hold(s Spec, def *Hold) (Hold, string, error) {
+	d := Hold{MaxDraining: DefaultMaxDraining, MaxHold: DefaultMaxHold}
+	if def != nil {
+		d = *def
+	}
+	h := Hold{MaxHold: d.MaxHold}
 	if s.ReloadUnit != "" {
-		h.MaxDraining = DefaultMaxDraining
+		h.MaxDraining = d.MaxDraining
 	}
 	if s.MaxDraining != nil {
 		h.MaxDraining = *s.MaxDraining

@@ -49,3 +49,35 @@ func TestHoldKeys(t *testing.T) {
 		})
 	}
 }
+
+// TestHoldAgentDefaults: confwatch.toml's max_draining and max_hold are the
+// defaults of resources with a reload_unit; a resource's own keys beat them.
+func TestHoldAgentDefaults(t *testing.T) {
+	unit := "reload_unit = \"nginx.service\"\n"
+	for _, tt := range []struct {
+		name, body string
+		agent      Hold
+		want       Hold
+	}{
+		{"agent default", unit, Hold{5, 10 * time.Second}, Hold{5, 10 * time.Second}},
+		{"agent turns it off", unit, Hold{0, time.Minute}, Hold{0, time.Minute}},
+		{"resource beats agent", unit + "max_draining = 1\nmax_hold = \"2s\"\n", Hold{0, time.Minute}, Hold{1, 2 * time.Second}},
+		{"no unit, no hold", "reload_cmd = \"true\"\n", Hold{5, time.Minute}, Hold{0, time.Minute}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			f := filepath.Join(dir, "r.toml")
+			body := "[template]\nsrc = \"t\"\ndest = \"/tmp/r\"\nkeys = [\"/k\"]\n" + tt.body
+			if err := os.WriteFile(f, []byte(body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			r, probs := Load(f, Options{ConfDir: dir, Hold: &tt.agent})
+			if r == nil {
+				t.Fatal(probs.Err())
+			}
+			if r.Hold != tt.want {
+				t.Fatalf("Hold = %+v, want %+v", r.Hold, tt.want)
+			}
+		})
+	}
+}

@@ -29,7 +29,7 @@ func checkAction(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix, KeepBroken: true})
+	res, probs := resource.LoadAll(resource.Options{ConfDir: l.cfg.ConfDir, Prefix: l.cfg.Etcd.Prefix, Hold: engine.HoldOf(l.cfg), KeepBroken: true})
 	for _, r := range res {
 		probs = append(probs, r.FSProblems(c.IsSet(fMockData))...)
 	}
