@@ -23,6 +23,7 @@ type report struct {
 	latency  []*runResult
 	nginx    []*runResult
 	bursts   []*burstResult
+	e2e      []*e2eResult
 	micro    []microResult
 	microCmd string
 	notes    []string
@@ -73,6 +74,7 @@ func (r *report) markdown(w io.Writer, command string, took time.Duration) {
 	r.firstTable(p)
 	r.burstTable(p)
 	r.nginxTable(p)
+	r.e2eTable(p)
 	r.microTable(p)
 	for _, n := range r.notes {
 		p("Note: %s\n", n)
