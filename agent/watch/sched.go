@@ -58,7 +58,9 @@ func newScheduler(e *engine.Engine) *scheduler {
 		for _, r := range e.GroupOf(g) {
 			st.minInterval = max(st.minInterval, r.MinInterval)
 			st.waitMin, st.waitMax = max(st.waitMin, r.WaitMin), max(st.waitMax, r.WaitMax)
-			st.hold.add(r.ReloadUnit, r.Hold.MaxDraining, r.Hold.MaxHold)
+			if e.Reloads() {
+				st.hold.add(r.ReloadUnit, r.Hold.MaxDraining, r.Hold.MaxHold)
+			}
 			for _, d := range r.Dirs {
 				if !seen[d] {
 					seen[d] = true
