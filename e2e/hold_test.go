@@ -125,7 +125,9 @@ func TestReloadHoldUnderSystemd(t *testing.T) {
 		}
 	}
 	step("1_generations_capped_then_final_state_after_the_drain", func(t *testing.T) {
+		reloads := gen
 		pileUp(t)
+		reloads = gen - reloads - 1 // the last change was held
 		s := status()
 		want := fmt.Sprintf("reload held: %d old worker generations draining", holdMaxDraining+1)
 		if !strings.Contains(s, want) {
@@ -143,9 +145,11 @@ func TestReloadHoldUnderSystemd(t *testing.T) {
 		if body, _ := get(lb + "gen"); body == final {
 			t.Fatalf("the final state %s was reloaded during the hold", final)
 		}
+		released := time.Now()
 		backend.releaseAll() // the held answers go out; the old workers exit
 		clients.wg.Wait()
 		waitBody(t, lb+"gen", final, 15*time.Second)
+		toFinal := time.Since(released)
 		waitFor(t, 10*time.Second, "the hold released in STATUS=", func() (bool, string) {
 			s := status()
 			return !strings.Contains(s, "reload held"), s
@@ -160,6 +164,9 @@ func TestReloadHoldUnderSystemd(t *testing.T) {
 			t.Errorf("the journal does not say the hold was released:\n%s", grepLines(j, "hold"))
 		}
 		t.Logf("peak %d generations draining; %d changes, final %s served; status %q", peak(), gen, final, status())
+		// Read by `make bench` (bench/cmd/benchrun, section 7).
+		t.Logf("bench: phase=drain max_draining=%d reloads_before_hold=%d peak_draining=%d changes_during_hold=%d release_to_final_ms=%.0f",
+			holdMaxDraining, reloads, peak(), 4, float64(toFinal.Microseconds())/1000)
 	})
 
 	step("2_max_hold_applies_the_final_state_anyway", func(t *testing.T) {
@@ -167,11 +174,16 @@ func TestReloadHoldUnderSystemd(t *testing.T) {
 		x.write(agentConfDir+"/conf.d/nginx.toml", fmt.Appendf(nil, holdResource, "3s"), 0o644)
 		x.ctl("reload", "confwatch.service")
 		pileUp(t)
+		heldAt := time.Now()
 		gen++
 		final := "g" + strconv.Itoa(gen)
 		etcd.Put(t, "/e2e/gen", final)
 		waitBody(t, lb+"gen", final, 15*time.Second)
-		if n := draining(); n <= holdMaxDraining {
+		heldToFinal := time.Since(heldAt)
+		n := draining()
+		t.Logf("bench: phase=max_hold max_hold_ms=3000 held_to_final_ms=%.0f draining_at_final=%d",
+			float64(heldToFinal.Microseconds())/1000, n)
+		if n <= holdMaxDraining {
 			t.Errorf("only %d generations draining when max_hold ended the hold; want more than %d", n, holdMaxDraining)
 		}
 		if j := x.Journal("confwatch.service"); !strings.Contains(j, "reached max_hold") {
