@@ -48,7 +48,7 @@ demo-ci:
 	$(GO) run ./cmd/confwatch-demo --ci --duration 20s
 
 bench:
-	$(GO) run ./bench/cmd/benchrun -out docs/BENCHMARKS.md
+	$(GO) run ./bench/cmd/benchrun -out docs/BENCHMARKS.md $(if $(CONFD),-peer $(CONFD))
 
 docs: build
 	$(BIN) docs --format markdown > docs/cli.md

@@ -34,7 +34,11 @@ type Config struct {
 	AckPrefix string   `toml:"ack_prefix"`
 	AckName   string   `toml:"ack_name"`
 	AckTTL    Duration `toml:"ack_ttl"`
-	Etcd      Etcd     `toml:"etcd"`
+	// The reload hold's defaults for resources with a reload_unit that do
+	// not set max_draining / max_hold themselves (0: no hold).
+	MaxDraining int      `toml:"max_draining"`
+	MaxHold     Duration `toml:"max_hold"`
+	Etcd        Etcd     `toml:"etcd"`
 }
 
 // Etcd says how to reach etcd.
@@ -75,6 +79,9 @@ func Default() Config {
 		ReadyWhen: "applied",
 		StateDir:  "/var/lib/confwatch",
 		AckTTL:    Duration{10 * time.Second},
+		// resource.DefaultMaxDraining, DefaultMaxHold (config cannot import resource).
+		MaxDraining: 2,
+		MaxHold:     Duration{60 * time.Second},
 		Etcd: Etcd{
 			Endpoints:      []string{"http://127.0.0.1:2379"},
 			DialTimeout:    Duration{5 * time.Second},
@@ -126,6 +133,9 @@ func (c *Config) Validate() error {
 	}
 	if strings.Contains(c.AckName, "/") {
 		bad("ack_name = %q: must not contain '/'", c.AckName)
+	}
+	if c.MaxDraining < 0 || c.MaxHold.Duration < 0 {
+		bad("max_draining and max_hold must not be negative")
 	}
 	return errors.Join(errs...)
 }

@@ -15,6 +15,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/confwatch/confwatch/agent/config"
+	"github.com/confwatch/confwatch/agent/drain"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/metrics"
@@ -138,7 +139,7 @@ func (d *daemon) runOne(s *Setup, hup <-chan os.Signal) (*Setup, error) {
 	}
 	loop := watch.New(watch.Options{Client: cl, Engine: s.Engine, Log: s.Log, Poll: d.opts.Poll,
 		RequestTimeout: s.Etcd.RequestTimeout.Duration, Hooks: hooks,
-		TickEvery: d.opts.Notify.WatchdogInterval() / 2, Abandon: abandon})
+		TickEvery: d.opts.Notify.WatchdogInterval() / 2, Abandon: abandon, Drain: d.drain()})
 	done := make(chan error, 1)
 	go func() { done <- loop.Run(ctx) }()
 	for {
@@ -178,6 +179,16 @@ func (d *daemon) announce(s *Setup, cl *clientv3.Client, h *watch.Hooks) (stop f
 	var wg sync.WaitGroup
 	wg.Go(func() { a.Run(ctx, cl) })
 	return func() { cancel(); wg.Wait() }
+}
+
+// drain is the reload hold's counter: the units' cgroups from systemd, their
+// processes from this machine's /sys/fs/cgroup and /proc, told apart by
+// the nginx matcher (the one built in). Nil without a systemd Manager.
+func (d *daemon) drain() watch.DrainCounter {
+	if d.opts.Manager == nil {
+		return nil
+	}
+	return &drain.Counter{CG: d.opts.Manager.ControlGroup, FS: os.DirFS("/"), Match: drain.Matchers["nginx"]}
 }
 
 // reload loads the configuration again; a rejected one is logged and shown.

@@ -79,6 +79,15 @@ func (sv *supervisor) hooks() watch.Hooks {
 			}
 			sv.update()
 		},
+		Held: func(g string, h watch.Hold) {
+			if sv.m != nil {
+				sv.m.Held(g, h.Draining, !h.Since.IsZero(), h.Held, h.Expired)
+			}
+			sv.mu.Lock()
+			defer sv.mu.Unlock()
+			sv.t.Held(g, h.Unit, h.Draining, h.MaxDraining, h.Since)
+			sv.update()
+		},
 		Etcd: func(up bool, since time.Time, err error) {
 			sv.mu.Lock()
 			defer sv.mu.Unlock()

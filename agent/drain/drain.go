@@ -3,9 +3,12 @@
 // hold (issue 17). It only reads: cgroup.procs under the cgroup filesystem,
 // then each process's cmdline and start time under /proc.
 //
-// Contract: a process whose /proc entry is hidden (ProtectProc=invisible
-// without CAP_SYS_PTRACE) or gone is skipped, so an unreadable cgroup counts
-// as nothing draining and never holds a reload.
+// Contract: a process whose /proc entry is hidden or gone is skipped, so an
+// unreadable cgroup counts as nothing draining and never holds a reload.
+// ProtectProc=invisible (procfs hidepid=invisible) hides other users'
+// processes only from a reader outside procfs' gid= group, 0 unless set:
+// an agent running as root (group 0), as the shipped unit does, still sees
+// nginx's www-data workers; one running as another user does not.
 package drain
 
 import (
@@ -71,14 +74,17 @@ func Generations(procs []Proc, m Matcher) int {
 
 // Read lists the processes of cgroup cg (systemd's ControlGroup property,
 // "/system.slice/nginx.service") from fsys rooted at "/": the unified
-// hierarchy at sys/fs/cgroup and procfs at proc.
-func Read(fsys fs.FS, cg string) ([]Proc, error) {
+// hierarchy at sys/fs/cgroup and procfs at proc. unseen counts the
+// processes the cgroup lists whose /proc entry could not be read: exited
+// since, or hidden (ProtectProc=invisible hides other users' processes,
+// such as nginx's www-data workers, from a reader outside group 0 without
+// CAP_SYS_PTRACE).
+func Read(fsys fs.FS, cg string) (procs []Proc, unseen int, err error) {
 	dir := path.Join("sys/fs/cgroup", strings.TrimPrefix(path.Clean("/"+cg), "/"))
 	data, err := fs.ReadFile(fsys, path.Join(dir, "cgroup.procs"))
 	if err != nil {
-		return nil, fmt.Errorf("read cgroup %s: %w", cg, err)
+		return nil, 0, fmt.Errorf("read cgroup %s: %w", cg, err)
 	}
-	var out []Proc
 	for _, f := range strings.Fields(string(data)) {
 		pid, err := strconv.Atoi(f)
 		if err != nil {
@@ -86,14 +92,15 @@ func Read(fsys fs.FS, cg string) ([]Proc, error) {
 		}
 		p, err := readProc(fsys, pid)
 		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
-			continue // exited, or hidden by ProtectProc
+			unseen++ // exited, or hidden by ProtectProc
+			continue
 		}
 		if err != nil {
-			return nil, err
+			return nil, unseen, err
 		}
-		out = append(out, p)
+		procs = append(procs, p)
 	}
-	return out, nil
+	return procs, unseen, nil
 }
 
 func readProc(fsys fs.FS, pid int) (Proc, error) {

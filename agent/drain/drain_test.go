@@ -1,6 +1,7 @@
 package drain
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"testing"
@@ -44,9 +45,9 @@ func TestRead(t *testing.T) {
 		"proc/12/stat":    {Data: stat(12, "nginx", 90)},
 		// 13 exited (or is hidden): skipped.
 	}
-	procs, err := Read(fsys, "/system.slice/nginx.service")
-	if err != nil {
-		t.Fatal(err)
+	procs, unseen, err := Read(fsys, "/system.slice/nginx.service")
+	if err != nil || unseen != 1 {
+		t.Fatalf("unseen = %d, err = %v; want 1, nil", unseen, err)
 	}
 	if len(procs) != 3 || procs[1].Start != 60 || procs[1].Cmdline != "nginx: worker process is shutting down" {
 		t.Fatalf("procs = %+v", procs)
@@ -54,7 +55,7 @@ func TestRead(t *testing.T) {
 	if g := Generations(procs, Matchers["nginx"]); g != 1 {
 		t.Fatalf("generations = %d, want 1", g)
 	}
-	if _, err := Read(fsys, "/system.slice/gone.service"); err == nil {
+	if _, _, err := Read(fsys, "/system.slice/gone.service"); err == nil {
 		t.Fatal("a missing cgroup read without error")
 	}
 }
@@ -68,5 +69,34 @@ func TestReadSelf(t *testing.T) {
 	}
 	if p.Start == 0 || p.Cmdline == "" {
 		t.Fatalf("self = %+v", p)
+	}
+}
+
+func TestCounter(t *testing.T) {
+	d := "nginx: worker process is shutting down\x00"
+	fsys := fstest.MapFS{
+		"sys/fs/cgroup/system.slice/nginx.service/cgroup.procs": {Data: []byte("11\n12\n13\n")},
+		"proc/11/cmdline": {Data: []byte(d)}, "proc/11/stat": {Data: stat(11, "nginx", 100)},
+		"proc/12/cmdline": {Data: []byte(d)}, "proc/12/stat": {Data: stat(12, "nginx", 500)},
+	}
+	asked := 0
+	cg := map[string]string{"nginx.service": "/system.slice/nginx.service", "gone.service": "/system.slice/gone.service"}
+	c := &Counter{FS: fsys, Match: Matchers["nginx"], CG: func(_ context.Context, unit string) (string, error) {
+		asked++
+		return cg[unit], nil
+	}}
+	for range 2 {
+		n, err := c.Count(context.Background(), "nginx.service")
+		if err != nil || n != (Count{Generations: 2, Procs: 2, Unseen: 1}) {
+			t.Fatalf("Count = %+v, %v", n, err)
+		}
+	}
+	if asked != 1 {
+		t.Fatalf("systemd asked %d times for one unit's cgroup, want once", asked)
+	}
+	for _, u := range []string{"idle.service", "gone.service"} { // no process; a cgroup gone
+		if n, err := c.Count(context.Background(), u); err != nil || n != (Count{}) {
+			t.Fatalf("%s: Count = %+v, %v; want nothing", u, n, err)
+		}
 	}
 }

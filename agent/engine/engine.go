@@ -115,6 +115,10 @@ func (e *Engine) Groups() []string {
 	return out
 }
 
+// Reloads reports whether applies run reload actions (not noop, not
+// sync_only): the reload hold has nothing to hold otherwise.
+func (e *Engine) Reloads() bool { return !e.opts.Noop && !e.opts.SyncOnly }
+
 // GroupOf returns the resources of group g.
 func (e *Engine) GroupOf(g string) []*resource.Resource { return e.groups[g] }
 

@@ -16,7 +16,7 @@ import (
 // (the guards then compare with this process's memory only). Warnings are
 // logged; a nil Engine comes with the problems that are errors.
 func Load(cfg config.Config, readOnly bool, opts Options) (*Engine, diag.List) {
-	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix})
+	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix, Hold: HoldOf(cfg)})
 	for _, p := range probs.Warnings() {
 		opts.Log.Warn(p.Error())
 	}
@@ -44,10 +44,16 @@ func Load(cfg config.Config, readOnly bool, opts Options) (*Engine, diag.List) {
 // apply needs). It returns the Engine, how many resources there are, and
 // every problem, warnings included.
 func Check(cfg config.Config, mock bool, log *slog.Logger) (*Engine, int, diag.List) {
-	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix, KeepBroken: true})
+	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix, Hold: HoldOf(cfg), KeepBroken: true})
 	for _, r := range res {
 		probs = append(probs, r.FSProblems(mock)...)
 	}
 	eng, tprobs := New(res, Options{Log: log})
 	return eng, len(res), append(probs, tprobs...)
+}
+
+// HoldOf is the agent's default reload hold from cfg (max_draining,
+// max_hold), for resource.Options.
+func HoldOf(cfg config.Config) *resource.Hold {
+	return &resource.Hold{MaxDraining: cfg.MaxDraining, MaxHold: cfg.MaxHold.Duration}
 }

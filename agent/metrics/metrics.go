@@ -46,6 +46,7 @@ type Metrics struct {
 	applyTime  *prometheus.HistogramVec
 	reloads    *prometheus.CounterVec
 	changes    prometheus.Counter
+	hold       holdMetrics
 	report     func() Report
 	staleAfter time.Duration
 }
@@ -62,7 +63,9 @@ func New(staleAfter time.Duration, report func() Report) *Metrics {
 		reloads: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "confwatch_reloads_total",
 			Help: "Reloads by outcome (ok, rolled_back)."}, []string{"group", "result"}),
 		changes: prometheus.NewCounter(prometheus.CounterOpts{Name: "confwatch_watch_changes_total", Help: "Watch responses that changed the cache."}),
+		hold:    newHoldMetrics(),
 	}
+	m.reg.MustRegister(m.hold.collectors()...)
 	m.reg.MustRegister(m.results, m.applyTime, m.reloads, m.changes, gauges{report},
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m

@@ -64,3 +64,25 @@ confwatch_resource_syncs_total{resource="nginx",result="applied"} 1
 		t.Error(err)
 	}
 }
+
+func TestHeldMetrics(t *testing.T) {
+	m := New(time.Minute, func() Report { return Report{} })
+	g := "unit:nginx.service"
+	m.Held(g, 5, true, 0, false)
+	if v := testutil.ToFloat64(m.hold.held.WithLabelValues(g)); v != 1 {
+		t.Fatalf("held = %v while held", v)
+	}
+	m.Held(g, 5, false, 1500*time.Millisecond, true)
+	if v := testutil.ToFloat64(m.hold.draining.WithLabelValues(g)); v != 5 {
+		t.Errorf("draining = %v, want 5", v)
+	}
+	if v := testutil.ToFloat64(m.hold.seconds.WithLabelValues(g)); v != 1.5 {
+		t.Errorf("held seconds = %v, want 1.5", v)
+	}
+	if v := testutil.ToFloat64(m.hold.expired.WithLabelValues(g)); v != 1 {
+		t.Errorf("expired holds = %v, want 1", v)
+	}
+	if v := testutil.ToFloat64(m.hold.held.WithLabelValues(g)); v != 0 {
+		t.Errorf("held = %v after the release", v)
+	}
+}

@@ -24,6 +24,10 @@ var forkKeys = map[string]bool{"debounce": true, "backend": true}
 type Options struct {
 	ConfDir string
 	Prefix  string // global prefix: replaces each resource's own, as in confd
+	// Hold is the agent's default reload hold for resources with a
+	// reload_unit (max_draining, max_hold in confwatch.toml); nil: the
+	// built-in DefaultMaxDraining and DefaultMaxHold.
+	Hold *Hold
 	// KeepBroken returns resources that have problems too (for `check`, so
 	// their templates and paths are checked as well); never use them to apply.
 	KeepBroken bool
@@ -164,6 +168,10 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	}
 	if r.MinInterval = minInterval(s); r.MinInterval < 0 {
 		at("min_reload_interval", "min_reload_interval must not be negative")
+	}
+	var hk string
+	if r.Hold, hk, err = hold(s, opts.Hold); err != nil {
+		at(hk, err.Error())
 	}
 	if r.ReloadMode == "" {
 		r.ReloadMode = systemd.ModeReload

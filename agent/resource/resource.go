@@ -50,8 +50,11 @@ type Spec struct {
 	// MinReloadInterval: nil = DefaultMinReloadInterval when the resource
 	// reloads something, else 0; "0" turns the budget off.
 	MinReloadInterval *config.Duration `toml:"min_reload_interval"`
-	Wait              string           `toml:"wait"`
-	MaxOutput         string           `toml:"max_output"`
+	// MaxDraining, MaxHold: the reload hold (see hold.go); nil = the default.
+	MaxDraining *int             `toml:"max_draining"`
+	MaxHold     *config.Duration `toml:"max_hold"`
+	Wait        string           `toml:"wait"`
+	MaxOutput   string           `toml:"max_output"`
 	// OutputFormat (the confd fork's key): json, yaml or toml; a render
 	// that does not parse as it is refused before any check.
 	OutputFormat string `toml:"output_format"`
@@ -72,6 +75,8 @@ type Resource struct {
 	WaitMax  time.Duration
 	// MinInterval is the effective min_reload_interval (the reload budget).
 	MinInterval time.Duration
+	// Hold is the effective reload hold: Hold.MaxDraining 0 is off.
+	Hold Hold
 	// OutputLimit is max_output in bytes: a larger render is a render
 	// error (render.DefaultMaxOutput when unset).
 	OutputLimit int64

@@ -36,7 +36,8 @@ type Tracker struct {
 	carried     bool // took over from a replaced configuration's record (Carry)
 	revision    int64
 	lastApplied time.Time
-	note        string // e.g. a rejected configuration reload
+	note        string          // e.g. a rejected configuration reload
+	holds       map[string]hold // reload groups held by max_draining, by group
 }
 
 // New tracks the named resources under the ready_when policy.
@@ -165,6 +166,9 @@ func (t *Tracker) Line(now time.Time) string {
 		parts = append(parts, fmt.Sprintf("rev %d", t.revision))
 	}
 	parts = append(parts, t.resources())
+	if h := t.holdsPart(now); h != "" {
+		parts = append(parts, h)
+	}
 	parts = append(parts, t.etcd(now))
 	if !t.lastApplied.IsZero() {
 		parts = append(parts, "applied "+age(now.Sub(t.lastApplied))+" ago")

@@ -95,3 +95,18 @@ func TestSyncIsAnAnswerFromEtcd(t *testing.T) {
 		t.Errorf("after a failed probe: %q", line)
 	}
 }
+
+func TestHeldLine(t *testing.T) {
+	now := time.Now()
+	tr := New(ReadyApplied, []string{"a"})
+	tr.Synced()
+	tr.Resource(engine.Result{Name: "a", Outcome: engine.OutcomeApplied, Revision: 3})
+	tr.Held("unit:nginx.service", "nginx.service", 5, 2, now.Add(-12*time.Second))
+	if l := tr.Line(now); !strings.Contains(l, "reload held: 5 old worker generations draining (nginx.service, max 2, 12s)") {
+		t.Fatalf("line %q does not show the hold", l)
+	}
+	tr.Held("unit:nginx.service", "nginx.service", 1, 2, time.Time{})
+	if l := tr.Line(now); strings.Contains(l, "held") {
+		t.Fatalf("line %q still shows a released hold", l)
+	}
+}

@@ -34,6 +34,9 @@ type Job struct {
 type bus interface {
 	// property returns a string property of the org.freedesktop.systemd1.Unit interface.
 	property(ctx context.Context, unit, name string) (string, error)
+	// typeProperty returns a string property of the unit's type interface
+	// (org.freedesktop.systemd1.Service for a .service: "ControlGroup").
+	typeProperty(ctx context.Context, unit, name string) (string, error)
 	// strv returns a string-array property of the Unit interface ("After").
 	strv(ctx context.Context, unit, name string) ([]string, error)
 	// enqueue queues a job of kind (a Mode or jobStart) in job mode jobMode; its
@@ -55,6 +58,18 @@ func (s sdConn) close()          { s.c.Close() }
 
 func (s sdConn) property(ctx context.Context, unit, name string) (string, error) {
 	p, err := s.c.GetUnitPropertyContext(ctx, unit, name)
+	if err != nil {
+		return "", classify(err)
+	}
+	v, ok := p.Value.Value().(string)
+	if !ok {
+		return "", fmt.Errorf("property %s of %s is %s, not a string", name, unit, p.Value.Signature())
+	}
+	return v, nil
+}
+
+func (s sdConn) typeProperty(ctx context.Context, unit, name string) (string, error) {
+	p, err := s.c.GetUnitTypePropertyContext(ctx, unit, unitType(unit), name)
 	if err != nil {
 		return "", classify(err)
 	}

@@ -21,6 +21,13 @@ type fakeBus struct {
 	after   map[string][]string
 	self    string // unitOf's answer
 	closed  bool
+	cgroup  string // typeProperty's answer
+}
+
+func (f *fakeBus) typeProperty(context.Context, string, string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.cgroup, f.propErr
 }
 
 func (f *fakeBus) strv(_ context.Context, unit, _ string) ([]string, error) {

@@ -116,6 +116,15 @@ func TestRealOutcomes(t *testing.T) {
 			t.Fatalf("err = %v, want ErrNoUnit", err)
 		}
 	})
+	t.Run("control group", func(t *testing.T) {
+		cg, err := m.ControlGroup(ctx, "sleeper.service")
+		if err != nil || cg != "/system.slice/sleeper.service" {
+			t.Fatalf("ControlGroup = %q, %v; want /system.slice/sleeper.service", cg, err)
+		}
+		if _, err := m.ControlGroup(ctx, "missing.service"); err != nil {
+			t.Logf("missing unit: %v", err) // systemd loads it as not-found: "" or an error, either counts nothing
+		}
+	})
 	t.Run("reconnects after daemon-reexec", func(t *testing.T) {
 		if _, err := box.Systemctl("daemon-reexec"); err != nil {
 			t.Fatal(err)

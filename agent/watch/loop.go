@@ -9,6 +9,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/confwatch/confwatch/agent/backoff"
+	"github.com/confwatch/confwatch/agent/drain"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/kv"
@@ -31,7 +32,17 @@ type Options struct {
 	// client's endpoints): the watches restart on each new generation and
 	// the Etcd hook reports what it sees.
 	Members *etcd.Members
-	Hooks   Hooks
+	// Drain counts the draining worker generations of a group's reload_unit,
+	// for the reload hold (max_draining); nil: no hold.
+	Drain DrainCounter
+	Hooks Hooks
+}
+
+// DrainCounter counts a unit's old worker generations still draining
+// (drain.Counter). It is called on the loop goroutine, only for a group
+// that is due, and must return quickly.
+type DrainCounter interface {
+	Count(ctx context.Context, unit string) (drain.Count, error)
 }
 
 // Hooks let the caller follow the loop (sd_notify, metrics, the demo). They
@@ -57,22 +68,26 @@ type Hooks struct {
 	// applied from dir still stands, now through rev (the drain barrier's
 	// announcements advance on it).
 	Current func(dir string, rev int64)
+	// Held runs when a group's reload hold begins, its count changes, and
+	// when it ends (h.Since zero, h.Held how long it lasted).
+	Held func(group string, h Hold)
 }
 
 // Loop is one running agent.
 type Loop struct {
-	o      Options
-	trees  map[string]*kv.Tree
-	rev    int64
-	dirRev map[string]int64 // each directory is known current through this revision
-	errs   map[string]error // directories that could not be read, and why
-	synced map[string]bool
-	sched  *scheduler
-	stalls *stallSet
-	nudges []chan struct{} // one per directory watch: ask it for progress
-	ups    chan update
-	done   chan result
-	wg     sync.WaitGroup
+	o        Options
+	trees    map[string]*kv.Tree
+	rev      int64
+	dirRev   map[string]int64 // each directory is known current through this revision
+	errs     map[string]error // directories that could not be read, and why
+	synced   map[string]bool
+	sched    *scheduler
+	stalls   *stallSet
+	nudges   []chan struct{}   // one per directory watch: ask it for progress
+	drainLog map[string]string // per unit, the last counting problem logged
+	ups      chan update
+	done     chan result
+	wg       sync.WaitGroup
 }
 
 type result struct {
@@ -101,6 +116,9 @@ func New(o Options) *Loop {
 		l.trees[d] = kv.NewTree()
 	}
 	l.sched = newScheduler(o.Engine)
+	if o.Drain != nil {
+		l.sched.count = l.countDraining
+	}
 	l.stalls = newStallSet()
 	for range o.Engine.Dirs() {
 		l.nudges = append(l.nudges, make(chan struct{}, 1))
@@ -302,6 +320,9 @@ func (l *Loop) startDue(ctx context.Context) {
 	due, wait := l.sched.due(time.Now(), l.current)
 	if wait {
 		l.requestProgress()
+	}
+	for _, h := range l.sched.takeHolds() {
+		l.held(h.group, h.h)
 	}
 	for _, g := range due {
 		rs := l.o.Engine.GroupOf(g)

@@ -14,7 +14,9 @@ import (
 //     with a reload) spaces applies, merging what arrives between them;
 //   - wait = "min:max" waits for min of quiet, at most max after the first change;
 //   - a failed apply is retried with backoff (1s doubling to 1m, no jitter)
-//     until it succeeds or the data changes.
+//     until it succeeds or the data changes;
+//   - max_draining holds a due apply while the reload_unit has more old
+//     worker generations draining, at most max_hold (see holdState).
 //
 // The final state is never dropped: a dirty group always has a due time.
 type scheduler struct {
@@ -22,6 +24,15 @@ type scheduler struct {
 	byDir  map[string][]string // dir -> groups reading it
 	t      *time.Timer
 	tAt    time.Time
+	// count looks at a unit's draining generations (nil: no hold).
+	count func(unit string) int
+	// holds are the hold changes since the loop last took them (takeHolds).
+	holds []groupHold
+}
+
+type groupHold struct {
+	group string
+	h     Hold
 }
 
 type gstate struct {
@@ -36,6 +47,7 @@ type gstate struct {
 	lastStart        time.Time
 	retryAt          time.Time
 	failures         int
+	hold             holdState
 }
 
 func newScheduler(e *engine.Engine) *scheduler {
@@ -46,6 +58,9 @@ func newScheduler(e *engine.Engine) *scheduler {
 		for _, r := range e.GroupOf(g) {
 			st.minInterval = max(st.minInterval, r.MinInterval)
 			st.waitMin, st.waitMax = max(st.waitMin, r.WaitMin), max(st.waitMax, r.WaitMax)
+			if e.Reloads() {
+				st.hold.add(r.ReloadUnit, r.Hold.MaxDraining, r.Hold.MaxHold)
+			}
 			for _, d := range r.Dirs {
 				if !seen[d] {
 					seen[d] = true
@@ -125,6 +140,16 @@ func (s *scheduler) due(now time.Time, current func(dirs []string, rev int64) bo
 				continue
 			}
 		}
+		if wait, at := st.hold.held(now, st.lastStart.IsZero(), s.count); wait {
+			if h, changed := st.hold.report(); changed {
+				s.holds = append(s.holds, groupHold{g, h})
+			}
+			later(at)
+			continue
+		}
+		if h, ok := st.hold.release(now); ok {
+			s.holds = append(s.holds, groupHold{g, h})
+		}
 		st.dirty, st.busy, st.lastStart, st.holdUntil = false, true, now, time.Time{}
 		out = append(out, g)
 	}
@@ -175,6 +200,13 @@ func (s *scheduler) finished(g string, sts []engine.Result, now time.Time) {
 	}
 	st.dirty, st.firstDirty, st.lastDirty = true, now, now
 	st.retryAt = now.Add(d)
+}
+
+// takeHolds returns the hold changes since the last call, in order.
+func (s *scheduler) takeHolds() []groupHold {
+	out := s.holds
+	s.holds = nil
+	return out
 }
 
 // fired is called when the timer's channel delivered.

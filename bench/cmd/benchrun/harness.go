@@ -34,6 +34,7 @@ type harness struct {
 	loaded  int              // preloaded keys now under the prefix
 	runs    int              // agent runs so far, for directory names
 	changes int              // change keys used so far
+	e2eKeys int              // section 6's backend keys used so far
 	rep     report
 }
 
@@ -182,7 +183,7 @@ func (h *harness) load(ctx context.Context, n int) error {
 // runAll loads each key count in ascending order and runs the sections
 // asked for at it, then the micro-benchmarks, and writes the report.
 func (h *harness) runAll(ctx context.Context) error {
-	all := slices.Concat(h.o.sizes, h.o.nginxSizes)
+	all := slices.Concat(h.o.sizes, h.o.nginxSizes, h.o.e2eSizes)
 	if h.o.burstPuts > 0 {
 		all = append(all, h.o.burstKeys)
 	}
@@ -192,6 +193,11 @@ func (h *harness) runAll(ctx context.Context) error {
 			return err
 		}
 		if err := h.sections(ctx, n); err != nil {
+			return err
+		}
+	}
+	if h.o.hold {
+		if err := h.holdSection(ctx); err != nil {
 			return err
 		}
 	}
@@ -213,6 +219,11 @@ func (h *harness) sections(ctx context.Context, n int) error {
 	if slices.Contains(h.o.nginxSizes, n) {
 		if err := h.nginxSection(ctx, n); err != nil {
 			return fmt.Errorf("nginx -t at %d keys: %w", n, err)
+		}
+	}
+	if slices.Contains(h.o.e2eSizes, n) {
+		if err := h.e2eSection(ctx, n); err != nil {
+			return fmt.Errorf("put → first request at %d backends: %w", n, err)
 		}
 	}
 	if n == h.o.burstKeys && h.o.burstPuts > 0 {

@@ -36,6 +36,10 @@ type options struct {
 	agentEnv     []string
 	micro        bool
 	benchtime    string
+	e2eSizes     []int
+	e2eChanges   int
+	peer         string
+	hold         bool
 }
 
 func main() {
@@ -65,7 +69,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) int {
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var o options
-	var sizes, nginxSizes string
+	var sizes, nginxSizes, e2eSizes string
 	fs := flag.NewFlagSet(args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.out, "out", "", "write the Markdown report to `FILE` (default: stdout)")
@@ -87,6 +91,10 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 		o.agentEnv = append(o.agentEnv, v)
 		return nil
 	})
+	fs.StringVar(&e2eSizes, "e2e-sizes", "10,1000,10000", "backend counts for the put → first request through nginx section")
+	fs.IntVar(&o.e2eChanges, "e2e-changes", 40, "measured changes per size and agent in that section")
+	fs.StringVar(&o.peer, "peer", "", "also run that section with `BINARY` on confd's command line (confd, its fork; `CONFD=` in make bench)")
+	fs.BoolVar(&o.hold, "hold", true, "run the reload hold's e2e test under a real systemd (root only)")
 	fs.BoolVar(&o.micro, "micro", true, "also run the Go micro-benchmarks of the render path")
 	fs.StringVar(&o.benchtime, "benchtime", "500ms", "-benchtime of the micro-benchmarks")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -96,6 +104,9 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	var err error
 	if o.sizes, err = ints(sizes); err == nil {
 		o.nginxSizes, err = ints(nginxSizes)
+	}
+	if err == nil {
+		o.e2eSizes, err = ints(e2eSizes)
 	}
 	if err != nil {
 		fmt.Fprintln(stderr, "benchrun:", err)

@@ -40,3 +40,11 @@ func TestMarkdownEmpty(t *testing.T) {
 		t.Error("no title")
 	}
 }
+
+func TestParseHold(t *testing.T) {
+	out := []byte("=== RUN x\n    hold_test.go:170: bench: phase=drain max_draining=2 peak_draining=3\n    hold_test.go:190: bench: phase=max_hold held_to_final_ms=3100\n--- PASS\n")
+	got := parseHold(out)
+	if len(got) != 2 || got[0]["peak_draining"] != "3" || got[1]["phase"] != "max_hold" || got[1]["held_to_final_ms"] != "3100" {
+		t.Fatalf("parseHold = %v", got)
+	}
+}

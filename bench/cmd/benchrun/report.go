@@ -23,6 +23,8 @@ type report struct {
 	latency  []*runResult
 	nginx    []*runResult
 	bursts   []*burstResult
+	e2e      []*e2eResult
+	hold     []map[string]string // section 7, one map per phase
 	micro    []microResult
 	microCmd string
 	notes    []string
@@ -73,6 +75,8 @@ func (r *report) markdown(w io.Writer, command string, took time.Duration) {
 	r.firstTable(p)
 	r.burstTable(p)
 	r.nginxTable(p)
+	r.e2eTable(p)
+	r.holdTable(p)
 	r.microTable(p)
 	for _, n := range r.notes {
 		p("Note: %s\n", n)

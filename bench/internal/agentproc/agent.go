@@ -28,13 +28,27 @@ type Agent struct {
 // HOME and env, KEY=VALUE), an empty confwatch.toml, state kept in the confdir
 // and a JSON debug log.
 func Start(bin string, c *Confdir, endpoint string, env ...string) (*Agent, error) {
+	return start(bin, c, []string{"run", "--config", filepath.Join(c.Dir, "confwatch.toml"),
+		"--confdir", c.Dir, "--endpoints", endpoint, "--state-dir", filepath.Join(c.Dir, "state"),
+		"--log-format", "json", "--log-level", "debug"}, env)
+}
+
+// StartPeer runs bin with confd's command line on c (`-watch -backend
+// etcdv3 -node endpoint -confdir dir`): confd, its maintained fork, or
+// confwatch's own confd command line. CONFWATCH_CONFIG and
+// CONFWATCH_STATE_DIR keep a confwatch peer inside c; others ignore them.
+func StartPeer(bin string, c *Confdir, endpoint string, env ...string) (*Agent, error) {
+	env = append([]string{"CONFWATCH_CONFIG=" + filepath.Join(c.Dir, "confwatch.toml"),
+		"CONFWATCH_STATE_DIR=" + filepath.Join(c.Dir, "state")}, env...)
+	return start(bin, c, []string{"-watch", "-backend", "etcdv3", "-node", endpoint, "-confdir", c.Dir}, env)
+}
+
+func start(bin string, c *Confdir, args, env []string) (*Agent, error) {
 	logf, err := os.Create(c.Log)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, "run", "--config", filepath.Join(c.Dir, "confwatch.toml"),
-		"--confdir", c.Dir, "--endpoints", endpoint, "--state-dir", filepath.Join(c.Dir, "state"),
-		"--log-format", "json", "--log-level", "debug")
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + c.Dir}, env...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	a := &Agent{cmd: cmd, logf: logf, exited: make(chan struct{})}

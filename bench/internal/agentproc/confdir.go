@@ -20,6 +20,9 @@ type Resource struct {
 	Keys      []string // the resource's keys
 	CheckCmd  string   // may use {{.src}}; DIR is replaced by the confdir
 	ExtraTOML string   // more lines of the [template] table
+	// ReloadCmd runs before the reload's time is appended to Reloads; DIR
+	// is replaced by the confdir, DEST by the destination. "": none.
+	ReloadCmd string
 }
 
 // Confdir is a written confd configuration directory with its output and
@@ -50,7 +53,11 @@ func Write(dir string, r Resource) (*Confdir, error) {
 		}
 		fmt.Fprintf(&b, "%q", k)
 	}
-	fmt.Fprintf(&b, "]\nreload_cmd = %q\n", "date +%s%N >> "+c.Reloads)
+	reload := "date +%s%N >> " + c.Reloads
+	if r.ReloadCmd != "" {
+		reload = strings.NewReplacer("DIR", dir, "DEST", c.Dest).Replace(r.ReloadCmd) + " && " + reload
+	}
+	fmt.Fprintf(&b, "]\nreload_cmd = %q\n", reload)
 	if r.CheckCmd != "" {
 		fmt.Fprintf(&b, "check_cmd = %q\n", strings.ReplaceAll(r.CheckCmd, "DIR", dir))
 	}
