@@ -51,6 +51,11 @@ func (b *Box) boot(units []UnitFile) error {
 			return err
 		}
 	}
+	for _, f := range b.opts.Files {
+		if err := b.WriteFile(f.Path, f.Data, f.Mode); err != nil {
+			return err
+		}
+	}
 	if b.cgroup, err = newCgroup(filepath.Base(dir)); err != nil {
 		return err
 	}

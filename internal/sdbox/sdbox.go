@@ -49,6 +49,16 @@ type Options struct {
 	// Hostname, when not "", is written to the box's /etc/hostname before boot, so the
 	// box's systemd sets it (in the box's own UTS namespace). "" keeps the host's file.
 	Hostname string
+	// Files are written into the box (with WriteFile) before systemd starts, so units
+	// started at boot find them: binaries, configuration.
+	Files []File
+}
+
+// File is a file put into the box before boot: Path inside the box, Data, Mode.
+type File struct {
+	Path string
+	Data []byte
+	Mode os.FileMode
 }
 
 // Start boots a box with units installed and returns when systemd reports running (or

@@ -187,7 +187,8 @@ func cgroupPIDs(t *testing.T, dir string) []int {
 }
 
 // TestBoxInANetworkNamespace boots a box in a namespace of its own: systemd, its services
-// and Run's commands are in it, and the host name is the one asked for.
+// and Run's commands are in it, the host name is the one asked for, and Options.Files
+// are in place at boot.
 func TestBoxInANetworkNamespace(t *testing.T) {
 	t.Parallel()
 	if err := preflight(); err != nil {
@@ -202,7 +203,14 @@ func TestBoxInANetworkNamespace(t *testing.T) {
 			t.Errorf("ip netns delete %s: %v: %s", ns, err, out)
 		}
 	})
-	b := StartWith(t, Options{NetNS: ns, Hostname: "boxed"}, UnitFile{Name: "sleeper.service", Content: sleeper})
+	b := StartWith(t, Options{NetNS: ns, Hostname: "boxed", Files: []File{{Path: "/etc/sdbox-preset", Data: []byte("before boot\n"), Mode: 0o600}}},
+		UnitFile{Name: "sleeper.service", Content: sleeper},
+		// Started at boot: the file was there before systemd.
+		UnitFile{Name: "sdbox.target.d/preset.conf", Content: "[Unit]\nWants=preset.service\n"},
+		UnitFile{Name: "preset.service", Content: "[Unit]\nConditionPathExists=/etc/sdbox-preset\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n"})
+	if out, _ := b.Systemctl("is-active", "preset.service"); strings.TrimSpace(out) != "active" {
+		t.Errorf("a unit started at boot did not find Options.Files' file: preset.service is %q", out)
+	}
 	if _, err := b.Systemctl("start", "sleeper.service"); err != nil {
 		t.Fatal(err)
 	}
