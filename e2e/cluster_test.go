@@ -204,7 +204,9 @@ func (c *cluster) waitLB(h *labHost) {
 // etcdClient is a client of the lab's etcd from the client namespace.
 func (c *cluster) etcdClient() *clientv3.Client {
 	c.t.Helper()
-	dial := func(ctx context.Context, addr string) (net.Conn, error) { return c.client.DialContext(ctx, "tcp", addr) }
+	dial := func(ctx context.Context, addr string) (net.Conn, error) {
+		return c.client.DialContext(ctx, "tcp", addr)
+	}
 	cl, err := clientv3.New(clientv3.Config{Endpoints: c.endpoints, DialTimeout: 5 * time.Second, Logger: zap.NewNop(),
 		DialOptions: []grpc.DialOption{grpc.WithContextDialer(dial)}})
 	if err != nil {
