@@ -32,6 +32,9 @@ type loadLimits struct {
 	duration time.Duration // from the start
 }
 
+// failurePause is a worker's least pause after a failed request.
+const failurePause = 50 * time.Millisecond
+
 // startLabLoad starts the load from host to every URL of lbs (name -> URL); it stops
 // at the limits, at stop, or when the test ends.
 func startLabLoad(t *testing.T, from *netlab.Host, lbs map[string]string, lim loadLimits) *labLoad {
@@ -59,9 +62,13 @@ func startLabLoad(t *testing.T, from *netlab.Host, lbs map[string]string, lim lo
 					l.mu.Lock()
 					l.hits[name] = append(l.hits[name], hit{sent: sent, done: time.Now(), body: body, err: err})
 					l.mu.Unlock()
+					pause := lim.pause
+					if err != nil {
+						pause = max(pause, failurePause) // a load balancer that is down is not hammered
+					}
 					select {
 					case <-ctx.Done():
-					case <-time.After(lim.pause):
+					case <-time.After(pause):
 					}
 				}
 			})
@@ -122,7 +129,7 @@ func failures(hits []hit, t0 time.Time) []string {
 	var out []string
 	for _, h := range hits {
 		if h.err != nil {
-			out = append(out, fmt.Sprintf("+%v: %v", h.sent.Sub(t0).Round(time.Millisecond), h.err))
+			out = append(out, fmt.Sprintf("+%v (%s): %v", h.sent.Sub(t0).Round(time.Millisecond), h.sent.UTC().Format("15:04:05.000"), h.err))
 		}
 	}
 	return out
