@@ -101,8 +101,15 @@ func (t *Tracker) Etcd(up bool, since time.Time, err error) {
 // EtcdKnown reports whether reachability was recorded yet.
 func (t *Tracker) EtcdKnown() bool { return t.etcdKnown }
 
-// Synced records that the cache holds every directory.
-func (t *Tracker) Synced() { t.synced = true }
+// Synced records that the cache holds every directory. The read that filled
+// it is an answer from etcd: before the first probe has reported, that is
+// what reachability says (not "not yet reached" beside a rendered revision).
+func (t *Tracker) Synced() {
+	t.synced = true
+	if !t.etcdKnown {
+		t.Etcd(true, time.Now(), nil)
+	}
+}
 
 // Note sets (or clears, with "") a message shown first, such as a rejected
 // configuration reload.

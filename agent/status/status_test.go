@@ -67,3 +67,22 @@ func TestCarryKeepsTheRecordOfResourcesStillTracked(t *testing.T) {
 		t.Error("a carried record must still wait for the first sync and for c")
 	}
 }
+
+// TestSyncIsAnAnswerFromEtcd: a first sync before the first probe result
+// says etcd ok, not "not yet reached" beside a rendered revision; a probe's
+// later verdict still wins.
+func TestSyncIsAnAnswerFromEtcd(t *testing.T) {
+	tr := New(ReadyApplied, []string{"a"})
+	if line := tr.Line(time.Now()); !strings.Contains(line, "etcd not yet reached") {
+		t.Errorf("before any answer: %q", line)
+	}
+	tr.Synced()
+	tr.Resource(engine.Result{Name: "a", Outcome: engine.OutcomeApplied, Revision: 2})
+	if line := tr.Line(time.Now()); !strings.Contains(line, "etcd ok") || !tr.EtcdKnown() || !tr.EtcdUp() {
+		t.Errorf("after the first sync: %q (known %v, up %v)", line, tr.EtcdKnown(), tr.EtcdUp())
+	}
+	tr.Etcd(false, time.Now(), errors.New("connection refused"))
+	if line := tr.Line(time.Now()); !strings.Contains(line, "etcd unreachable") {
+		t.Errorf("after a failed probe: %q", line)
+	}
+}

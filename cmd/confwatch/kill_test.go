@@ -153,3 +153,114 @@ func TestFailedReloadAfterAKillIsRolledBackToThePreviousFile(t *testing.T) {
 		t.Fatalf("after the failed reload dest = %q, want the previous good file %q", got, good)
 	}
 }
+
+// TestSIGTERMFinishesTheRunningApply: SIGTERM while the reload of an apply
+// is running: the agent says STOPPING=1 but does not exit until the reload
+// has ended, then exits 0 with the apply reloaded; the next start follows
+// etcd from there.
+func TestSIGTERMFinishesTheRunningApply(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	srv := testetcd.Start(t)
+	srv.Put(t, "/services/apache/a", "10.0.0.1:80")
+	k := newKillRig(t)
+	notify := listenNotify(t)
+	agent := exec.Command(k.bin, append([]string{"run"}, k.d.args(srv.Endpoint)...)...)
+	agent.Stdout, agent.Stderr = os.Stderr, os.Stderr // NOTIFY_SOCKET from listenNotify
+	must(t, agent.Start())
+	exited := make(chan error, 1)
+	go func() { exited <- agent.Wait() }()
+	t.Cleanup(func() { _ = agent.Process.Kill(); <-exited })
+	expect(t, notify, "READY=1", has("READY=1"))
+	k.waitReloads(t, 1)
+
+	blocked := k.blockNextReload(t)
+	srv.Put(t, "/services/apache/b", "10.0.0.2:80")
+	blocked()
+	must(t, agent.Process.Signal(syscall.SIGTERM))
+	expect(t, notify, "STOPPING=1", has("STOPPING=1"))
+	select {
+	case err := <-exited:
+		t.Fatalf("the agent exited (%v) while its reload was still running", err)
+	default:
+	}
+	must(t, os.Remove(k.blk))
+	select {
+	case err := <-exited:
+		if err != nil {
+			t.Fatalf("exit after SIGTERM: %v, want 0", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the agent did not exit after its reload ended")
+	}
+	exited <- nil // for the cleanup
+	if ls := k.waitReloads(t, 2); len(ls) != 2 || ls[1] != "ok" {
+		t.Fatalf("reloads: %v", ls)
+	}
+
+	k.start(t, srv.Endpoint)
+	srv.Put(t, "/services/apache/marker", "10.0.0.9:80")
+	waitFile(t, k.dest, "10.0.0.9:80")
+	got := read(t, k.dest)
+	if !strings.Contains(got, "10.0.0.2:80") || !strings.Contains(got, "10.0.0.9:80") {
+		t.Fatalf("dest = %q", got)
+	}
+}
+
+// TestKillDuringTheStagedCheckLeavesDestAlone: the agent SIGKILLed while
+// check_cmd runs on the staged candidate: dest keeps the last good file
+// (never the unchecked candidate, never partial), and the next start sweeps
+// the staged file, checks again and applies.
+func TestKillDuringTheStagedCheckLeavesDestAlone(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary")
+	}
+	srv := testetcd.Start(t)
+	srv.Put(t, "/services/apache/a", "10.0.0.1:80")
+	d := newConfd(t)
+	pid, blk, bin := filepath.Join(d.dir, "check.pid"), filepath.Join(d.dir, "block"), buildConfwatch(t)
+	check := "echo $$ > " + pid + "; while [ -e " + blk + " ]; do sleep 0.05; done; true {{.src}}"
+	dest := d.classic(t, "check_cmd = \""+check+"\"\n")
+	start := func() *exec.Cmd {
+		cmd := exec.Command(bin, append([]string{"run"}, d.args(srv.Endpoint)...)...)
+		cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
+		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+		must(t, cmd.Start())
+		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd
+	}
+	agent := start()
+	waitFile(t, dest, "10.0.0.1:80")
+	good := read(t, dest)
+
+	must(t, os.WriteFile(blk, nil, 0o644))
+	_ = os.Remove(pid)
+	srv.Put(t, "/services/apache/b", "10.0.0.2:80")
+	for i := 0; ; i++ {
+		if b, err := os.ReadFile(pid); err == nil && strings.HasSuffix(string(b), "\n") {
+			break
+		}
+		if i == 800 {
+			t.Fatal("the check never started")
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	must(t, agent.Process.Kill())
+	_ = agent.Wait()
+	if b, err := os.ReadFile(pid); err == nil {
+		if p, err := strconv.Atoi(strings.TrimSpace(string(b))); err == nil {
+			_ = syscall.Kill(-p, syscall.SIGKILL)
+		}
+	}
+	if got := read(t, dest); got != good {
+		t.Fatalf("dest after a kill during the check = %q, want the last good file", got)
+	}
+
+	must(t, os.Remove(blk))
+	start()
+	waitFile(t, dest, "10.0.0.2:80")
+	if es, _ := os.ReadDir(d.out); len(es) != 1 {
+		t.Fatalf("left in %s: %v", d.out, es)
+	}
+}
