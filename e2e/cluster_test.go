@@ -158,6 +158,8 @@ Environment=ETCD_LISTEN_CLIENT_URLS=http://%[2]s:2379 ETCD_ADVERTISE_CLIENT_URLS
 Environment=ETCD_LISTEN_PEER_URLS=http://%[2]s:2380 ETCD_INITIAL_ADVERTISE_PEER_URLS=http://%[2]s:2380
 Environment=ETCD_INITIAL_CLUSTER=%[3]s ETCD_INITIAL_CLUSTER_STATE=new ETCD_INITIAL_CLUSTER_TOKEN=cwlab
 `, h.name, ctl, strings.Join(members, ","))})
+	// The sidekicks start with the barrier when this confwatch has it.
+	h.units = append(h.units, c.sidekickMode(c.t, h, c.drainModes()[len(c.drainModes())-1]))
 }
 
 // configureLBHost gives h the generated load balancer, started at boot, and an nginx
@@ -346,29 +348,37 @@ func (c *cluster) drainModes() []string {
 	return []string{modeFixed}
 }
 
-// setDrainMode gives every sidekick the command line of mode (a drop-in over the
-// generated one) and restarts them.
+// setDrainMode gives every sidekick the command line of mode and restarts them.
 func (c *cluster) setDrainMode(t *testing.T, mode string) {
 	t.Helper()
 	for _, h := range c.etcdHosts {
-		line := ""
-		for _, u := range h.units {
-			if u.Name == "apache-discovery@.service" {
-				line = execStart(u.Content)
-			}
-		}
-		if line == "" {
-			t.Fatal("no ExecStart= in the generated sidekick")
-		}
-		if mode == modeFixed {
-			line = dropFlags(line, "--ack-prefix", "--drain-timeout")
-		} else if !strings.Contains(line, "--ack-prefix") {
-			line += " --ack-prefix " + clAckPrefix // generate-units does not pass it yet
-		}
-		h.box.write("/etc/systemd/system/apache-discovery@.service.d/lab-mode.conf", []byte("[Service]\nExecStart=\n"+line+"\n"), 0o644)
+		u := c.sidekickMode(t, h, mode)
+		h.box.write("/etc/systemd/system/"+u.Name, []byte(u.Content), 0o644)
 		h.box.ctl("daemon-reload")
 		h.box.ctl("restart", "apache-discovery@"+h.port+".service")
 	}
+}
+
+// sidekickMode is the drop-in giving h's sidekicks the command line of mode: the
+// generated one without the barrier's flags, or with --ack-prefix (added when
+// generate-units does not pass it yet).
+func (c *cluster) sidekickMode(t *testing.T, h *labHost, mode string) sdbox.UnitFile {
+	t.Helper()
+	line := ""
+	for _, u := range h.units {
+		if u.Name == "apache-discovery@.service" {
+			line = execStart(u.Content)
+		}
+	}
+	if line == "" {
+		t.Fatal("no ExecStart= in the generated sidekick")
+	}
+	if mode == modeFixed {
+		line = dropFlags(line, "--ack-prefix", "--drain-timeout")
+	} else if !strings.Contains(line, "--ack-prefix") {
+		line += " --ack-prefix " + clAckPrefix
+	}
+	return sdbox.UnitFile{Name: "apache-discovery@.service.d/lab-mode.conf", Content: "[Service]\nExecStart=\n" + line + "\n"}
 }
 
 // execStart is the ExecStart= line of a unit ("" if none).
