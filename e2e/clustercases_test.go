@@ -33,8 +33,10 @@ func TestCluster(t *testing.T) {
 	// noFailures fails t for every failed request through lbs sent since from.
 	noFailures := func(t *testing.T, from time.Time, lbs ...*labHost) {
 		t.Helper()
+		to := time.Now()
+		l.settle(to)
 		for _, lb := range lbs {
-			hits := l.between(lb.name, from, time.Now())
+			hits := l.between(lb.name, from, to)
 			if fs := failures(hits, from); len(fs) > 0 {
 				t.Errorf("%d of %d requests through %s failed: %q", len(fs), len(hits), lb.name, fs[:min(len(fs), 8)])
 			}
@@ -70,7 +72,6 @@ func TestCluster(t *testing.T) {
 		if now := lbA.box.prop("nginx.service", "MainPID"); now != nginx {
 			t.Errorf("nginx was restarted with its agent (pid %s -> %s)", nginx, now)
 		}
-		time.Sleep(500 * time.Millisecond) // requests sent just before now are in flight
 		noFailures(t, from, lbA, lbB)
 		f.window(l, "2: kill -9 of lb-a's agent", from, time.Now(), "agent back (ready) after "+took.Round(10*time.Millisecond).String())
 	})
@@ -103,7 +104,6 @@ func TestCluster(t *testing.T) {
 		if c.inConfig(lbA, extraAddr) {
 			t.Errorf("lb-a, cut off from etcd, routes to a backend started during the cut")
 		}
-		time.Sleep(time.Second) // a little more serving while cut off
 		noFailures(t, from, lbA, lbB)
 		up := time.Now()
 		f.window(l, "3: lb-a cut off from etcd", from, up, note)
@@ -207,7 +207,6 @@ func TestCluster(t *testing.T) {
 					c.waitConverged(30*time.Second, all...)
 				}
 			}
-			time.Sleep(clSlowReload) // lb-b's last reload
 			cf := f.window(l, "1: backend stop/start cycles, lb-b slow, "+mode, from, time.Now(), "")
 			if mode == modeBarrier {
 				noFailures(t, from, lbA, lbB)

@@ -37,6 +37,7 @@ type convergence struct {
 // window counts l's requests per load balancer sent in [from, to) as case name.
 func (f *clusterFigures) window(l *labLoad, name string, from, to time.Time, note string) caseFigures {
 	cf := caseFigures{name: name, sent: map[string]int{}, failed: map[string]int{}, note: note}
+	l.settle(to)
 	for _, lb := range f.lbs {
 		hits := l.between(lb, from, to)
 		_, failed, _ := summary(hits)

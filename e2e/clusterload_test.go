@@ -18,10 +18,11 @@ import (
 // in time, and keeps every result with its time (a failure is a transport error, a
 // truncated answer or a status other than 200).
 type labLoad struct {
-	mu     sync.Mutex
-	hits   map[string][]hit // per load balancer
-	cancel context.CancelFunc
-	wg     sync.WaitGroup
+	mu       sync.Mutex
+	hits     map[string][]hit  // per load balancer
+	inflight map[int]time.Time // worker -> when its current request was sent
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
 }
 
 // loadLimits bound a labLoad.
@@ -39,14 +40,17 @@ const failurePause = 50 * time.Millisecond
 // at the limits, at stop, or when the test ends.
 func startLabLoad(t *testing.T, from *netlab.Host, lbs map[string]string, lim loadLimits) *labLoad {
 	ctx, cancel := context.WithTimeout(context.Background(), lim.duration)
-	l := &labLoad{cancel: cancel, hits: map[string][]hit{}}
+	l := &labLoad{cancel: cancel, hits: map[string][]hit{}, inflight: map[int]time.Time{}}
 	c := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, DialContext: from.DialContext}}
 	budget := make(chan struct{}, lim.requests)
 	for range lim.requests {
 		budget <- struct{}{}
 	}
+	worker := 0
 	for name, url := range lbs {
 		for range lim.workers {
+			id := worker
+			worker++
 			l.wg.Go(func() {
 				for ctx.Err() == nil {
 					select {
@@ -55,13 +59,19 @@ func startLabLoad(t *testing.T, from *netlab.Host, lbs map[string]string, lim lo
 						return
 					}
 					sent := time.Now()
-					body, err := getWith(ctx, c, url)
-					if ctx.Err() != nil {
-						return // cut short by the stop: not a result
-					}
 					l.mu.Lock()
-					l.hits[name] = append(l.hits[name], hit{sent: sent, done: time.Now(), body: body, err: err})
+					l.inflight[id] = sent
 					l.mu.Unlock()
+					body, err := getWith(ctx, c, url)
+					l.mu.Lock()
+					delete(l.inflight, id)
+					if ctx.Err() == nil { // else cut short by the stop: not a result
+						l.hits[name] = append(l.hits[name], hit{sent: sent, done: time.Now(), body: body, err: err})
+					}
+					l.mu.Unlock()
+					if ctx.Err() != nil {
+						return
+					}
 					pause := lim.pause
 					if err != nil {
 						pause = max(pause, failurePause) // a load balancer that is down is not hammered
@@ -103,6 +113,24 @@ func getWith(ctx context.Context, c *http.Client, url string) (string, error) {
 func (l *labLoad) stop() {
 	l.cancel()
 	l.wg.Wait()
+}
+
+// settle waits until every request sent before t has its result (at most the
+// client's timeout and a little more), so that counting up to t misses none.
+func (l *labLoad) settle(t time.Time) {
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		l.mu.Lock()
+		pending := false
+		for _, sent := range l.inflight {
+			pending = pending || sent.Before(t)
+		}
+		l.mu.Unlock()
+		if !pending {
+			return
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // between returns lb's requests sent in [from, to); lb "" means every load balancer's.
