@@ -27,6 +27,9 @@ func (s Spec) lb() unitDef {
 	// Exit 2 is a configuration confwatch cannot use, or another agent on
 	// the confdir: a restart would fail the same way, so the unit fails.
 	u.add("Service", "RestartPreventExitStatus", lit("2"))
+	// SIGTERM to confwatch alone: a check or reload it is running finishes
+	// with the apply it belongs to; what is left at TimeoutStopSec is killed.
+	u.add("Service", "KillMode", lit("mixed"))
 	if s.Flavor == FlavorFleet {
 		for _, c := range s.LBConflicts {
 			u.add("X-Fleet", "Conflicts", lit(c))

@@ -183,9 +183,12 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err)}
 	a.Log.Error("reload failed: rolling back", "group", g.Name, "err", err)
 	out = a.undo(out, todo, err)
-	// Reload the restored files even when ctx ended meanwhile: the service
-	// must not stay on what was just taken back.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+	// Reload the restored files, bounded. Not once ctx has ended: the agent
+	// is then abandoning its applies on the way out (a stop's grace ran out,
+	// or a reload job waits behind the agent's own stop, so this reload would
+	// only wait for it too); the group is marked unsettled and the next start
+	// redoes the apply.
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	if rerr := g.Reload.Reload(rctx); rerr != nil {
 		a.Log.Error("reload after rollback failed too", "group", g.Name, "err", rerr)

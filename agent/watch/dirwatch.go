@@ -130,7 +130,7 @@ const (
 	stallTick  = 250 * time.Millisecond
 )
 
-// watchFrom watches from rev+1 until the channel ends, the member set
+// watchFrom watches for the revisions after rev until the channel ends, the member set
 // changes or the stream stalls (errRestart); it returns the revision the
 // directory is known current through and why it ended.
 func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) (int64, error) {
@@ -144,7 +144,13 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) (int64, error) {
 	defer pwg.Wait()
 	defer cancel()
 	start, end := etcd.Range(w.dir)
-	wch := w.cli.Watch(wctx, start, clientv3.WithRange(end), clientv3.WithRev(rev+1), clientv3.WithProgressNotify())
+	// The watch opens AT rev, a revision the server has, and drops the events of
+	// rev itself (already applied): etcd >= 3.5 never answers a progress request
+	// for a watch whose start revision is ahead of its own (watchableStore.
+	// progressIfSync), so a watch opened at rev+1 on an idle cluster would look
+	// stalled every few seconds.
+	from := rev
+	wch := w.cli.Watch(wctx, start, clientv3.WithRange(end), clientv3.WithRev(max(from, 1)), clientv3.WithProgressNotify())
 	tick := time.NewTicker(stallTick)
 	defer tick.Stop()
 	heard, asked := time.Now(), time.Time{}
@@ -191,7 +197,8 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) (int64, error) {
 			w.stalls.clear(w.dir)
 			u := update{dir: w.dir, rev: wr.Header.Revision, progress: true}
 			if !wr.IsProgressNotify() && len(wr.Events) > 0 {
-				u = responseUpdate(w.dir, wr.Events)
+				u = responseUpdate(w.dir, after(from, wr.Events))
+				u.rev = max(u.rev, from)
 				if len(u.events) == 0 {
 					u.progress = true // only siblings such as /services/apache-x changed
 				}
@@ -204,6 +211,16 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) (int64, error) {
 			}
 		}
 	}
+}
+
+// after drops the events at or before rev: the replay of the revision a
+// watch was opened at.
+func after(rev int64, evs []*clientv3.Event) []*clientv3.Event {
+	i := 0
+	for i < len(evs) && evs[i].Kv.ModRevision <= rev {
+		i++
+	}
+	return evs[i:]
 }
 
 // responseUpdate turns the events of one watch response into an update of
