@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -121,4 +123,42 @@ func (c *cluster) stopBackend(t *testing.T, h *labHost, port string) (time.Durat
 		t.Fatalf("no SIGTERM time from the backend %s: %v", port, err)
 	}
 	return time.Unix(0, n).Sub(began), statuses
+}
+
+// ackStatus is the part of `confwatch status --json` the lab reads.
+type ackStatus struct {
+	Agents []struct {
+		Name    string `json:"name"`
+		Counted bool   `json:"counted"`
+		Dirs    []struct {
+			Dir string `json:"dir"`
+			Lag int64  `json:"lag"`
+		} `json:"dirs"`
+	} `json:"load_balancers"`
+}
+
+// status runs `confwatch status --json` on host h (barrier builds only) and returns,
+// per announcing load balancer that a barrier counts, its largest lag.
+func (c *cluster) status(t *testing.T, h *labHost) (map[string]int64, string) {
+	t.Helper()
+	out, err := h.box.Run("/usr/local/bin/confwatch", "status", "--ack-prefix", clAckPrefix, "--json",
+		"--endpoints", strings.Join(c.endpoints, ","))
+	if err != nil {
+		return nil, err.Error()
+	}
+	var st ackStatus
+	if err := json.Unmarshal([]byte(out), &st); err != nil {
+		return nil, fmt.Sprintf("%v: %s", err, out)
+	}
+	lags := map[string]int64{}
+	for _, a := range st.Agents {
+		if !a.Counted {
+			continue
+		}
+		lags[a.Name] = 0
+		for _, d := range a.Dirs {
+			lags[a.Name] = max(lags[a.Name], d.Lag)
+		}
+	}
+	return lags, strings.TrimSpace(out)
 }
