@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -8,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
 
 	"github.com/confwatch/confwatch/internal/sdbox"
 )
@@ -39,7 +42,7 @@ func (c *cluster) setDrainMode(t *testing.T, mode string) {
 }
 
 // sidekickMode is the drop-in giving h's sidekicks the command line of mode: the
-// generated one without the barrier's flags, or with --ack-prefix (added when
+// generated one without the barrier's frevs, or with --ack-prefix (added when
 // generate-units does not pass it yet).
 func (c *cluster) sidekickMode(t *testing.T, h *labHost, mode string) sdbox.UnitFile {
 	t.Helper()
@@ -53,7 +56,7 @@ func (c *cluster) sidekickMode(t *testing.T, h *labHost, mode string) sdbox.Unit
 		t.Fatal("no ExecStart= in the generated sidekick")
 	}
 	if mode == modeFixed {
-		line = dropFlags(line, "--ack-prefix", "--drain-timeout")
+		line = dropFrevs(line, "--ack-prefix", "--drain-timeout")
 	} else if !strings.Contains(line, "--ack-prefix") {
 		line += " --ack-prefix " + clAckPrefix
 	}
@@ -70,13 +73,13 @@ func execStart(unit string) string {
 	return ""
 }
 
-// dropFlags removes each flag and its value ("--f v" or "--f=v") from a command line.
-func dropFlags(line string, flags ...string) string {
+// dropFrevs removes each flag and its value ("--f v" or "--f=v") from a command line.
+func dropFrevs(line string, frevs ...string) string {
 	f := strings.Fields(line)
 	var out []string
 	for i := 0; i < len(f); i++ {
 		name, _, _ := strings.Cut(f[i], "=")
-		if slices.Contains(flags, name) {
+		if slices.Contains(frevs, name) {
 			if !strings.Contains(f[i], "=") {
 				i++
 			}
@@ -131,14 +134,15 @@ type ackStatus struct {
 		Name    string `json:"name"`
 		Counted bool   `json:"counted"`
 		Dirs    []struct {
-			Dir string `json:"dir"`
-			Lag int64  `json:"lag"`
+			Dir      string `json:"dir"`
+			Revision int64  `json:"revision"`
 		} `json:"dirs"`
 	} `json:"load_balancers"`
 }
 
 // status runs `confwatch status --json` on host h (barrier builds only) and returns,
-// per announcing load balancer that a barrier counts, its largest lag.
+// per announcing load balancer that a barrier counts, the revision it applied (the
+// least over its directories), with the command's output.
 func (c *cluster) status(t *testing.T, h *labHost) (map[string]int64, string) {
 	t.Helper()
 	out, err := h.box.Run("/usr/local/bin/confwatch", "status", "--ack-prefix", clAckPrefix, "--json",
@@ -150,15 +154,35 @@ func (c *cluster) status(t *testing.T, h *labHost) (map[string]int64, string) {
 	if err := json.Unmarshal([]byte(out), &st); err != nil {
 		return nil, fmt.Sprintf("%v: %s", err, out)
 	}
-	lags := map[string]int64{}
+	revs := map[string]int64{}
 	for _, a := range st.Agents {
 		if !a.Counted {
 			continue
 		}
-		lags[a.Name] = 0
+		revs[a.Name] = -1
 		for _, d := range a.Dirs {
-			lags[a.Name] = max(lags[a.Name], d.Lag)
+			if revs[a.Name] < 0 || d.Revision < revs[a.Name] {
+				revs[a.Name] = d.Revision
+			}
 		}
 	}
-	return lags, strings.TrimSpace(out)
+	return revs, strings.TrimSpace(out)
+}
+
+// lastChange is the newest modification revision among the backends' keys: a load
+// balancer that applied it routes to the backends as registered now (the ack keys'
+// own writes move etcd's revision past it, so status's lag is not 0 for a current LB).
+func (c *cluster) lastChange(t *testing.T) int64 {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	r, err := c.etcd.Get(ctx, lbKeyDir, clientv3.WithPrefix())
+	if err != nil {
+		return -1
+	}
+	var m int64
+	for _, kv := range r.Kvs {
+		m = max(m, kv.ModRevision)
+	}
+	return m
 }
