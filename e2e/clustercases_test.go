@@ -220,6 +220,12 @@ func TestCluster(t *testing.T) {
 					f.dereg[mode] = append(f.dereg[mode], d)
 					h.box.ctl("start", "apache@"+h.port+".service")
 					c.waitConverged(30*time.Second, all...)
+					// The next stop starts once lb-b's reload is over: each stop then
+					// waits for one slow reload, not also the one before it.
+					waitFor(t, 10*time.Second, "lb-b's nginx done reloading", func() (bool, string) {
+						s := lbB.box.prop("nginx.service", "ActiveState")
+						return s == "active", s
+					})
 				}
 			}
 			cf := f.window(l, "1: backend stop/start cycles, lb-b slow, "+mode, from, time.Now(), "")
