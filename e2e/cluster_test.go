@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,7 @@ const (
 	clDelay        = 200 * time.Millisecond // each backend answer's body follows its header by this
 	clSlowReload   = 1500 * time.Millisecond
 	clSlowFlag     = "/run/lab-slow-reload" // on an LB host: its nginx reloads take clSlowReload
+	clReloaded     = "/run/lab-reloaded"    // touched at the end of each of its reloads
 	clBasePort     = 8081
 	clAckPrefix    = "/confwatch/acks" // generate-units' default
 )
@@ -176,8 +178,8 @@ func (c *cluster) configureLBHost(h *labHost) {
 			}
 		}
 	}
-	slow := fmt.Sprintf("[Service]\nExecReload=\nExecReload=/bin/sh -c 'if [ -e %s ]; then sleep %g; fi; exec /usr/sbin/nginx -g \"daemon on; master_process on;\" -s reload'\n",
-		clSlowFlag, clSlowReload.Seconds())
+	slow := fmt.Sprintf("[Service]\nExecReload=\nExecReload=/bin/sh -c 'if [ -e %s ]; then sleep %g; fi; /usr/sbin/nginx -g \"daemon on; master_process on;\" -s reload && touch %s'\n",
+		clSlowFlag, clSlowReload.Seconds(), clReloaded)
 	h.units = append(h.units,
 		sdbox.UnitFile{Name: "nginx.service.d/lab-slow.conf", Content: slow},
 		// The box boots sdbox.target, not multi-user.target: this is its "enabled".
@@ -278,6 +280,14 @@ func (c *cluster) servers(lb *labHost) []string {
 		}
 	}
 	return out
+}
+
+// reloadedSinceRender reports whether lb's nginx finished a reload after the agent last
+// wrote its configuration.
+func (c *cluster) reloadedSinceRender(lb *labHost) bool {
+	dest, err1 := os.Stat(filepath.Join(lb.box.Root(), lbDest))
+	done, err2 := os.Stat(filepath.Join(lb.box.Root(), clReloaded))
+	return err1 == nil && err2 == nil && !done.ModTime().Before(dest.ModTime())
 }
 
 // waitConverged waits until both LBs route to exactly addrs and answer from each of

@@ -222,9 +222,8 @@ func TestCluster(t *testing.T) {
 					c.waitConverged(30*time.Second, all...)
 					// The next stop starts once lb-b's reload is over: each stop then
 					// waits for one slow reload, not also the one before it.
-					waitFor(t, 10*time.Second, "lb-b's nginx done reloading", func() (bool, string) {
-						s := lbB.box.prop("nginx.service", "ActiveState")
-						return s == "active", s
+					waitFor(t, 10*time.Second, "lb-b's nginx reloaded with its last render", func() (bool, string) {
+						return c.reloadedSinceRender(lbB), lbB.box.prop("nginx.service", "ActiveState")
 					})
 				}
 			}
