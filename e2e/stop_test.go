@@ -111,3 +111,54 @@ func TestStopWhileAReloadWaitsBehindIt(t *testing.T) {
 		}
 	})
 }
+
+// TestAgentReloadReloadsNginxWithoutWaiting: `systemctl reload confwatch`
+// with a template that changes nginx's file. The agent's own reload job
+// (RELOADING=1 until READY=1) is running while its apply reloads nginx,
+// which is ordered after it: the reload_unit job must be queued with
+// ignore-dependencies, or it waits behind the agent's job. The reload of the
+// agent returns, nginx is reloaded (same main PID) with the new file.
+func TestAgentReloadReloadsNginxWithoutWaiting(t *testing.T) {
+	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "../contrib/systemd/confwatch.service")
+	confwatch, _ := binaries(t)
+	etcd := testetcd.Start(t)
+	port := freePorts(t, 1)[0]
+	lb := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	units, files := shippedUnit(webResource)(t, confwatch, etcd.Endpoint, port)
+	const agent = "confwatch.service"
+	x := startBox(t, []string{agent, "nginx.service"}, units...)
+	x.install(confwatch, "/usr/local/bin/confwatch", 0o755)
+	for p, data := range files {
+		x.write(p, []byte(data), 0o644)
+	}
+	x.run("rm", "-f", "/etc/nginx/sites-enabled/default")
+	etcd.Put(t, "/services/web/b1", namedBackend(t, "b1"))
+	x.ctl("start", "--no-block", agent, "nginx.service")
+	for _, u := range []string{agent, "nginx.service"} {
+		if err := x.WaitActive(u, 30*time.Second); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitBody(t, lb, "b1", 10*time.Second)
+	nginxPID := x.prop("nginx.service", "MainPID")
+	reloads := strings.Count(x.Journal("nginx.service"), "Reloaded nginx.service")
+
+	x.write(agentConfDir+"/templates/nginx.conf.tmpl", []byte("# v2\n"+nginxConfTemplate(port)), 0o644)
+	began := time.Now()
+	x.ctl("reload", agent) // returns when the agent's reload job is done
+	t.Logf("systemctl reload %s returned after %v", agent, time.Since(began).Round(time.Millisecond))
+	waitFor(t, 20*time.Second, "nginx reloaded with the v2 file", func() (bool, string) {
+		n := strings.Count(x.Journal("nginx.service"), "Reloaded nginx.service")
+		return n > reloads && strings.HasPrefix(x.read("/etc/nginx/nginx.conf"), "# v2"), fmt.Sprintf("%d nginx reloads; jobs: %s", n, x.ctl("list-jobs", "--no-legend"))
+	})
+	if now := x.prop("nginx.service", "MainPID"); now != nginxPID {
+		t.Errorf("nginx was restarted (pid %s -> %s), not reloaded", nginxPID, now)
+	}
+	waitBody(t, lb, "b1", 10*time.Second)
+	if st := x.prop(agent, "StatusText"); !strings.Contains(st, "1 ok") || strings.Contains(st, "ready early") {
+		t.Errorf("StatusText after the reload: %q", st)
+	}
+	if j := x.Journal(agent); strings.Contains(j, "queued behind") {
+		t.Errorf("a job was queued behind the agent's:\n%s", grepLines(j, "job"))
+	}
+}

@@ -5,13 +5,14 @@ import (
 	"time"
 )
 
-// drain waits Options.Drain after a stop has revoked the lease, so that load
+// drain waits until Options.Drain has passed since a stop revoked the lease
+// (a floor: the time the drain barrier waited counts), so that load
 // balancers see the key gone, re-render and reload before systemd stops the
 // backend. It waits only when the key was registered at the stop (else there
 // is nothing to drain, and a wait would only delay the backend's restart),
 // sends STATUS= first, and returns as soon as Options.CutDrain is closed.
 func (r *runner) drain() {
-	d, log := r.o.Drain, r.o.Log
+	d, log := r.o.Drain-r.waited, r.o.Log
 	switch {
 	case d <= 0:
 		return
@@ -19,6 +20,7 @@ func (r *runner) drain() {
 		log.Info("not registered when stopped: no drain")
 		return
 	}
+	d = d.Round(time.Millisecond)
 	status := fmt.Sprintf("deregistered; draining %s before exit", d)
 	log.Info(status)
 	if r.o.Notify != nil {

@@ -142,19 +142,26 @@ func (r *runner) put(ctx context.Context) error {
 
 // revoke drops the lease and revokes it, so its key disappears at once. It
 // tries for up to timeout even when ctx is already cancelled. When etcd cannot
-// be told, the lease (no longer kept alive) expires after its TTL.
-func (r *runner) revoke(ctx context.Context, timeout time.Duration) {
+// be told, the lease (no longer kept alive) expires after its TTL. It returns
+// the revision of the revoke, which deleted the key (0 when it failed, or the
+// lease was already gone and deleted nothing).
+func (r *runner) revoke(ctx context.Context, timeout time.Duration) int64 {
 	id := r.lease
 	r.dropLease()
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
-	_, err := r.cli.Revoke(ctx, id)
+	resp, err := r.cli.Revoke(ctx, id)
 	if err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
 		r.log.Warn("revoke failed: the key stays until the lease expires",
 			"lease", hex(id), "ttl", r.ttl, "err", err)
-		return
+		return 0
 	}
-	r.log.Debug("revoked", "lease", hex(id))
+	if err != nil {
+		r.log.Debug("lease already gone", "lease", hex(id))
+		return 0
+	}
+	r.log.Debug("revoked", "lease", hex(id), "revision", resp.Header.Revision)
+	return resp.Header.Revision
 }
 
 // dropLease forgets the lease and stops its keep-alive.

@@ -13,6 +13,8 @@ const (
 	DefaultInterval = 5 * time.Second
 	DefaultRise     = 2
 	DefaultFall     = 3
+	// DefaultDrainTimeout bounds the drain barrier.
+	DefaultDrainTimeout = 30 * time.Second
 )
 
 // ErrInvalid is wrapped by every error about Options.
@@ -46,6 +48,14 @@ type Options struct {
 	// stops (the unit is BindsTo= and After= its backend, so systemd stops
 	// the backend only once the sidekick has exited). Zero means no drain.
 	Drain time.Duration
+	// AckPrefix, when set, turns on the drain barrier: after a stop has
+	// revoked the lease, Run waits until every load balancer announcing
+	// under AckPrefix (package ack) for a directory holding Key has applied
+	// the revision of that deletion, at most DrainTimeout, and only then
+	// drains (Drain is a floor after the barrier).
+	AckPrefix string
+	// DrainTimeout bounds the barrier; zero takes DefaultDrainTimeout.
+	DrainTimeout time.Duration
 	// CutDrain, when closed, ends a drain at once (the second SIGTERM).
 	CutDrain <-chan struct{}
 	// Log receives state changes; the value is logged at debug level only.
@@ -81,6 +91,8 @@ func (o Options) Validate() error {
 		return invalid("--fall must be at least 1, got %d", o.Fall)
 	case o.Drain < 0:
 		return invalid("--drain must not be negative, got %s", o.Drain)
+	case o.DrainTimeout < 0:
+		return invalid("--drain-timeout must not be negative, got %s", o.DrainTimeout)
 	}
 	return nil
 }
@@ -103,6 +115,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Fall == 0 {
 		o.Fall = DefaultFall
+	}
+	if o.DrainTimeout == 0 {
+		o.DrainTimeout = DefaultDrainTimeout
 	}
 	if o.Log == nil {
 		o.Log = slog.New(slog.DiscardHandler)

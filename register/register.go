@@ -26,7 +26,8 @@ import (
 )
 
 // Run keeps the registration described by opts until ctx ends, then revokes
-// the lease (waiting at most 5s), drains (see Options.Drain) and returns nil.
+// the lease (waiting at most 5s), waits for the load balancers (the drain
+// barrier, see Options.AckPrefix), drains (see Options.Drain) and returns nil.
 // It returns early with an error wrapping ErrInvalid for bad options (zero
 // fields take their defaults first), or when cli is closed. etcd being
 // unreachable is not an error: Run keeps retrying.
@@ -39,6 +40,7 @@ func Run(ctx context.Context, cli *clientv3.Client, opts Options) error {
 	if err := r.run(ctx); err != nil {
 		return err
 	}
+	r.barrier()
 	r.drain()
 	return nil
 }

@@ -38,7 +38,9 @@ type runner struct {
 
 	reported, registered, readySent bool
 	reason                          string
-	heldAtStop                      bool // registered when ctx ended: a drain is due
+	heldAtStop                      bool          // registered when ctx ended: a drain is due
+	stopRev                         int64         // revision of the stop's revoke, which deleted the key (0: unknown)
+	waited                          time.Duration // how long the drain barrier waited (the drain floor counts it)
 }
 
 func newRunner(cli *clientv3.Client, o Options) *runner {
@@ -195,7 +197,7 @@ func (r *runner) stop() {
 		_ = n.Stopping()
 	}
 	if r.lease != 0 && r.cli.Ctx().Err() == nil {
-		r.revoke(context.Background(), stopTimeout)
+		r.stopRev = r.revoke(context.Background(), stopTimeout)
 	}
 	r.dropLease()
 	r.report(false, "stopped")

@@ -21,6 +21,9 @@ func (s Spec) lb() unitDef {
 	u.add("Service", "WatchdogSec", lit("30s"))
 	u.add("Service", "StateDirectory", lit("confwatch"))
 	argv := append([]text{{lit(s.Confwatch)}, {lit("run")}, {lit("--confdir")}, {lit(s.ConfDir)}}, s.etcdFlags()...)
+	if s.barrier() {
+		argv = append(argv, words("--ack-prefix", s.AckPrefix)...)
+	}
 	u.exec("Service", "ExecStart", "", argv...)
 	u.exec("Service", "ExecReload", "", text{lit("/bin/kill")}, text{lit("-HUP")}, text{spec("$MAINPID")})
 	s.common(&u, false)

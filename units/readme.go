@@ -17,7 +17,12 @@ func (s Spec) readme() []byte {
 	p("- `%s`: the backend; the instance is the host port (`%s`).", be, s.backendName("8080"))
 	p("- `%s`: runs `confwatch register`, keeping `%s/<ip>:<port>` in etcd under a %v lease", sk, s.KeyPrefix, s.TTL)
 	p("  while the backend is healthy; stopping it (or the backend) revokes the lease at once")
-	if *s.Drain > 0 {
+	if s.barrier() {
+		p("  and waits until every load balancer announcing under `%s` has reloaded without the", s.AckPrefix)
+		p("  backend (the drain barrier, at most %s: `--drain-timeout`), then exits, so the backend", span(s.DrainTimeout))
+		p("  stops only once no load balancer sends it requests (unless the shrink guard below holds")
+		p("  the drop back); `--drain %s` is a floor counted from the revoke.", span(*s.Drain))
+	} else if *s.Drain > 0 {
 		p("  and waits %s (`--drain`) before exiting, so nginx drops the backend before it stops", span(*s.Drain))
 		p("  (unless the shrink guard below holds the drop back).")
 	} else {
@@ -25,6 +30,11 @@ func (s Spec) readme() []byte {
 	}
 	p("- `%s`: runs `confwatch run` (confdir `%s`), which renders the nginx configuration", lb, s.ConfDir)
 	p("  from etcd and reloads `%s` through systemd.", NginxUnit)
+	if s.barrier() {
+		p("  After each apply it announces the etcd revision nginx now reflects under `%s/<host name>`", s.AckPrefix)
+		p("  (`confwatch status --ack-prefix %s` lists them); with etcd RBAC it needs write access", s.AckPrefix)
+		p("  to that prefix only.")
+	}
 	if s.usesEnv() {
 		p("")
 		p("The address registered is `$%s` from `%s`; on hosts other than CoreOS, set it there", s.AdvertiseEnv, s.EnvironmentFile)

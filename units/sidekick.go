@@ -32,8 +32,8 @@ func (s Spec) sidekick() unitDef {
 	u.add("Service", "Type", lit("notify"))
 	s.checkEnv(&u)
 	u.exec("Service", "ExecStart", "", s.registerArgv()...)
-	if *s.Drain > 0 {
-		u.add("Service", "TimeoutStopSec", lit(span(*s.Drain+stopMargin)))
+	if w := s.stopWait(); w > 0 {
+		u.add("Service", "TimeoutStopSec", lit(span(w+stopMargin)))
 	}
 	s.common(&u, true)
 	// Exit 2 is a bad register command line or configuration: restarting
@@ -54,6 +54,9 @@ func (s Spec) registerArgv() []text {
 	argv := []text{{lit(s.Confwatch)}, {lit("register")}}
 	argv = append(argv, s.etcdFlags()...)
 	argv = append(argv, text{lit("--key")}, key, text{lit("--value")}, hp, text{lit("--ttl")}, text{lit(s.TTL.String())})
+	if s.barrier() {
+		argv = append(argv, words("--ack-prefix", s.AckPrefix, "--drain-timeout", goSpan(s.DrainTimeout))...)
+	}
 	if *s.Drain > 0 {
 		argv = append(argv, words("--drain", goSpan(*s.Drain))...)
 	}
@@ -74,6 +77,16 @@ func (s Spec) registerArgv() []text {
 		}
 	}
 	return argv
+}
+
+// stopWait is the longest a stopping sidekick waits after the revoke: the
+// drain barrier's timeout or the drain, whichever is longer (the drain is a
+// floor counted from the revoke).
+func (s Spec) stopWait() time.Duration {
+	if s.barrier() {
+		return max(s.DrainTimeout, *s.Drain)
+	}
+	return *s.Drain
 }
 
 // goSpan formats d for a Go duration flag: whole seconds as "120s", else

@@ -11,6 +11,15 @@ const (
 	FlavorFleet   = "fleet"   // fleet: [X-Fleet] scheduling hints, no [Install]
 )
 
+// The drain barrier's prefix by default, and the AckPrefix that turns it off.
+const (
+	DefaultAckPrefix = "/confwatch/acks"
+	AckOff           = "none"
+)
+
+// barrier reports whether the units use the drain barrier.
+func (s Spec) barrier() bool { return s.AckPrefix != AckOff }
+
 // Backend runtimes.
 const (
 	RuntimeDocker = "docker"
@@ -58,6 +67,12 @@ type Spec struct {
 	TTL, Interval time.Duration  // lease TTL (whole seconds); health-check interval
 	Rise, Fall    int            // 0 = confwatch register's defaults
 	Drain         *time.Duration // register --drain: wait after revoking at stop; nil = 2s, 0 = none
+	// AckPrefix is the drain barrier's prefix: the LB's `confwatch run
+	// --ack-prefix` announces under it, the sidekick's register waits on it
+	// (at most DrainTimeout) before the backend stops; "" = /confwatch/acks,
+	// AckOff ("none") = no barrier.
+	AckPrefix    string
+	DrainTimeout time.Duration // register --drain-timeout; 0 = 30s
 
 	Restart      string         // systemd Restart= of all three units
 	RestartDelay *time.Duration // systemd RestartSec=; nil = 5s (0 is RestartSec=0)
@@ -85,7 +100,8 @@ func DefaultSpec() Spec {
 		AdvertiseEnv: "COREOS_PRIVATE_IPV4", EnvironmentFile: "/etc/environment",
 		EtcdUnit:    "etcd.service",
 		HealthCheck: CheckHTTP, HealthPath: "/", TTL: 30 * time.Second, Interval: 5 * time.Second,
-		Drain:   ptr(2 * time.Second),
+		Drain:     ptr(2 * time.Second),
+		AckPrefix: DefaultAckPrefix, DrainTimeout: 30 * time.Second,
 		Restart: "on-failure", RestartDelay: ptr(5 * time.Second),
 		Confwatch: "/usr/local/bin/confwatch", ConfDir: "/etc/confd", LBPort: 80,
 	}
@@ -113,6 +129,7 @@ func (s Spec) withDefaults() Spec {
 	def(&s.Restart, d.Restart)
 	def(&s.Confwatch, d.Confwatch)
 	def(&s.ConfDir, d.ConfDir)
+	def(&s.AckPrefix, d.AckPrefix)
 	for _, p := range []struct {
 		v  *int
 		dv int
@@ -124,7 +141,7 @@ func (s Spec) withDefaults() Spec {
 	for _, p := range []struct {
 		v  *time.Duration
 		dv time.Duration
-	}{{&s.TTL, d.TTL}, {&s.Interval, d.Interval}} {
+	}{{&s.TTL, d.TTL}, {&s.Interval, d.Interval}, {&s.DrainTimeout, d.DrainTimeout}} {
 		if *p.v == 0 {
 			*p.v = p.dv
 		}

@@ -201,6 +201,10 @@ func (s Spec) validateTiming() error {
 		return fmt.Errorf("--restart-sec: negative duration %v", *s.RestartDelay)
 	case *s.Drain < 0:
 		return fmt.Errorf("--drain: negative duration %v", *s.Drain)
+	case s.DrainTimeout < 0:
+		return fmt.Errorf("--drain-timeout: negative duration %v", s.DrainTimeout)
+	case s.barrier() && (!strings.HasPrefix(s.AckPrefix, "/") || strings.ContainsAny(s.AckPrefix, " \t\n%$\\\"'")):
+		return fmt.Errorf("--ack-prefix: %q is not an absolute etcd key prefix without spaces, quotes or %%, $, \\ (or %q for no barrier)", s.AckPrefix, AckOff)
 	case s.Rise < 0:
 		return fmt.Errorf("--rise: negative count %d", s.Rise)
 	case s.Fall < 0:

@@ -28,6 +28,12 @@ type Config struct {
 	Listen    string   `toml:"listen"`     // address for /healthz and /metrics; empty: off
 	StateDir  string   `toml:"state_dir"`  // what was last applied, per resource; empty: memory only
 	Interval  Duration `toml:"interval"`   // poll instead of watch when > 0 (confd -interval)
+	// The drain barrier (issue 16): where `run` announces what it applied,
+	// under which name (empty: the host name) and lease TTL; empty AckPrefix:
+	// off. `register` and `status` read the same prefix.
+	AckPrefix string   `toml:"ack_prefix"`
+	AckName   string   `toml:"ack_name"`
+	AckTTL    Duration `toml:"ack_ttl"`
 	Etcd      Etcd     `toml:"etcd"`
 }
 
@@ -68,6 +74,7 @@ func Default() Config {
 		LogFormat: "auto",
 		ReadyWhen: "applied",
 		StateDir:  "/var/lib/confwatch",
+		AckTTL:    Duration{10 * time.Second},
 		Etcd: Etcd{
 			Endpoints:      []string{"http://127.0.0.1:2379"},
 			DialTimeout:    Duration{5 * time.Second},
@@ -110,6 +117,15 @@ func (c *Config) Validate() error {
 	}
 	if c.Interval.Duration < 0 {
 		bad("interval must not be negative")
+	}
+	if t := c.AckTTL.Duration; t < time.Second || t%time.Second != 0 {
+		bad("ack_ttl = %s: want a whole number of seconds, at least 1s (etcd lease TTLs are)", t)
+	}
+	if c.AckPrefix != "" && !strings.HasPrefix(c.AckPrefix, "/") {
+		bad("ack_prefix = %q: want an absolute key prefix such as /confwatch/acks", c.AckPrefix)
+	}
+	if strings.Contains(c.AckName, "/") {
+		bad("ack_name = %q: must not contain '/'", c.AckName)
 	}
 	return errors.Join(errs...)
 }

@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
@@ -42,6 +44,19 @@ type Options struct {
 	// Reload loads the configuration again on SIGHUP. An error rejects the
 	// reload (logged, shown in STATUS=) and the running loop stays.
 	Reload func() (*Setup, error)
+	// Ack, when set, announces every transaction's results (the drain
+	// barrier, package ack). It runs with each loop's etcd client and keeps
+	// its own state across configuration reloads.
+	Ack Announcer
+}
+
+// Announcer publishes what the agent has applied; *ack.Writer is one.
+// Applied and Resources must not block.
+type Announcer interface {
+	Applied(sts []engine.Result)
+	Current(dir string, rev int64)
+	Resources(names []string)
+	Run(ctx context.Context, cli *clientv3.Client)
 }
 
 // daemon is one Run.
@@ -116,8 +131,13 @@ func (d *daemon) runOne(s *Setup, hup <-chan os.Signal) (*Setup, error) {
 	qwg.Go(func() { d.watchQueue(qctx, sup, sync.OnceFunc(func() { close(abandon) })) })
 	defer qwg.Wait()
 	defer qcancel()
+	hooks := sup.hooks()
+	if d.opts.Ack != nil {
+		stop := d.announce(s, cl, &hooks)
+		defer stop()
+	}
 	loop := watch.New(watch.Options{Client: cl, Engine: s.Engine, Log: s.Log, Poll: d.opts.Poll,
-		RequestTimeout: s.Etcd.RequestTimeout.Duration, Hooks: sup.hooks(),
+		RequestTimeout: s.Etcd.RequestTimeout.Duration, Hooks: hooks,
 		TickEvery: d.opts.Notify.WatchdogInterval() / 2, Abandon: abandon})
 	done := make(chan error, 1)
 	go func() { done <- loop.Run(ctx) }()
@@ -136,6 +156,28 @@ func (d *daemon) runOne(s *Setup, hup <-chan os.Signal) (*Setup, error) {
 			}
 		}
 	}
+}
+
+// announce runs the Announcer with cl and feeds it the results the hooks
+// see; stop ends it (after a last bounded write of what the loop's final
+// applies changed) and waits for it.
+func (d *daemon) announce(s *Setup, cl *clientv3.Client, h *watch.Hooks) (stop func()) {
+	a := d.opts.Ack
+	var names []string
+	for _, r := range s.Engine.Resources() {
+		names = append(names, r.Name)
+	}
+	a.Resources(names)
+	base := h.Applied
+	h.Applied = func(g string, sts []engine.Result, took time.Duration) {
+		base(g, sts, took)
+		a.Applied(sts)
+	}
+	h.Current = a.Current
+	ctx, cancel := context.WithCancel(context.WithoutCancel(d.ctx))
+	var wg sync.WaitGroup
+	wg.Go(func() { a.Run(ctx, cl) })
+	return func() { cancel(); wg.Wait() }
 }
 
 // reload loads the configuration again; a rejected one is logged and shown.

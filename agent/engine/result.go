@@ -27,6 +27,7 @@ type Result struct {
 	Dest       string
 	Outcome    Outcome
 	Revision   int64
+	DirRevs    map[string]int64 // per directory the resource reads, the revision its data reflected (<= Revision)
 	Err        error
 	Stage      string // where an apply failed: stage, check, swap, reload ("" for render errors and refusals)
 	Changed    bool

@@ -27,10 +27,33 @@ type Source interface {
 	Err(dir string) error
 }
 
+// DirRevisioner is implemented by a Source whose directories can be current
+// through different revisions (the watch loop's cache): DirRevision(dir) is
+// the revision through which dir's tree holds every change. A Source without
+// it reads every directory at Revision().
+type DirRevisioner interface {
+	DirRevision(dir string) int64
+}
+
+// dirRevisions is, for each directory r reads, the revision its tree in src
+// reflects.
+func dirRevisions(r *resource.Resource, src Source) map[string]int64 {
+	out := make(map[string]int64, len(r.Dirs))
+	dr, ok := src.(DirRevisioner)
+	for _, d := range r.Dirs {
+		out[d] = src.Revision()
+		if ok {
+			out[d] = min(dr.DirRevision(d), src.Revision())
+		}
+	}
+	return out
+}
+
 // Candidate is one resource rendered, before anything is applied.
 type Candidate struct {
 	Res      *resource.Resource
 	Revision int64
+	DirRevs  map[string]int64 // per directory read, the revision its data reflects (see DirRevisioner)
 	Data     []byte
 	Counts   []int
 	Err      error // rendering failed
@@ -39,7 +62,7 @@ type Candidate struct {
 
 // Prepare renders r from src and runs its guards.
 func (e *Engine) Prepare(r *resource.Resource, src Source) Candidate {
-	c := Candidate{Res: r, Revision: src.Revision()}
+	c := Candidate{Res: r, Revision: src.Revision(), DirRevs: dirRevisions(r, src)}
 	if c.Err = dirsErr(r, src); c.Err != nil {
 		return c
 	}
@@ -130,7 +153,7 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
 	for _, res := range o.Results {
 		c := byName[res.Name]
-		st := Result{Name: res.Name, Dest: res.Dest, Revision: c.Revision, Changed: res.Changed,
+		st := Result{Name: res.Name, Dest: res.Dest, Revision: c.Revision, DirRevs: c.DirRevs, Changed: res.Changed,
 			Reloaded: o.Reloaded, RolledBack: o.RolledBack, Check: o.Check, Reload: o.ReloadTime}
 		switch {
 		case res.Err != nil:
@@ -171,7 +194,7 @@ func inOrder(cands []Candidate, sts []Result) []Result {
 // refusals. A refused render that equals the file already in place (say,
 // after `render --force`) counts as applied.
 func (e *Engine) settled(c *Candidate) (Result, bool) {
-	st := Result{Name: c.Res.Name, Dest: c.Res.Dest, Revision: c.Revision, DestExists: exists(c.Res.Dest)}
+	st := Result{Name: c.Res.Name, Dest: c.Res.Dest, Revision: c.Revision, DirRevs: c.DirRevs, DestExists: exists(c.Res.Dest)}
 	switch {
 	case c.Err != nil:
 		st.Outcome, st.Err = OutcomeFailed, c.Err
@@ -194,7 +217,7 @@ func (e *Engine) noop(items []apply.Item, byName map[string]*Candidate) []Result
 	for _, it := range items {
 		c := byName[it.Name]
 		cur, err := atomicfile.Read(it.Dest) // never blocks on a FIFO
-		st := Result{Name: it.Name, Dest: it.Dest, Revision: c.Revision, Outcome: OutcomeUnchanged, DestExists: cur.Exists}
+		st := Result{Name: it.Name, Dest: it.Dest, Revision: c.Revision, DirRevs: c.DirRevs, Outcome: OutcomeUnchanged, DestExists: cur.Exists}
 		if err != nil || !cur.Exists || !bytes.Equal(cur.Data, it.Data) {
 			st.Outcome, st.Changed = OutcomeWouldChange, true
 		}

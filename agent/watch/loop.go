@@ -50,6 +50,13 @@ type Hooks struct {
 	Etcd func(up bool, since time.Time, err error)
 	// Changed runs after the cache took in a change.
 	Changed func(dir string, rev int64, puts, dels int)
+	// Current runs when dir's tree is known current through rev without
+	// having changed (a put of the same value, a delete of a key the cache
+	// did not hold, a list after a reconnect finding nothing new) while no
+	// group reading dir is waiting to apply or applying: what was last
+	// applied from dir still stands, now through rev (the drain barrier's
+	// announcements advance on it).
+	Current func(dir string, rev int64)
 }
 
 // Loop is one running agent.
@@ -103,6 +110,10 @@ func New(o Options) *Loop {
 
 // Revision is the newest revision the cache holds (engine.Source).
 func (l *Loop) Revision() int64 { return l.rev }
+
+// DirRevision is the revision through which dir's tree holds every change
+// (engine.DirRevisioner): its last event or progress notice, or its list.
+func (l *Loop) DirRevision(dir string) int64 { return l.dirRev[dir] }
 
 // Tree returns the live tree of dir (engine.Source).
 func (l *Loop) Tree(dir string) *kv.Tree {
@@ -227,6 +238,10 @@ func (l *Loop) take(u update) {
 	}
 	if changed || first {
 		l.sched.markDir(u.dir, time.Now(), u.rev)
+		return
+	}
+	if l.o.Hooks.Current != nil && l.errs[u.dir] == nil && l.sched.settled(u.dir) {
+		l.o.Hooks.Current(u.dir, l.dirRev[u.dir])
 	}
 }
 

@@ -180,6 +180,17 @@ func (s *scheduler) finished(g string, sts []engine.Result, now time.Time) {
 // fired is called when the timer's channel delivered.
 func (s *scheduler) fired() { s.t, s.tAt = nil, time.Time{} }
 
+// settled reports whether no group reading dir is dirty or busy: each one's
+// last apply (or refusal) stands for the directory's current tree.
+func (s *scheduler) settled(dir string) bool {
+	for _, g := range s.byDir[dir] {
+		if st := s.groups[g]; st.dirty || st.busy {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *scheduler) busyCount() int {
 	n := 0
 	for _, st := range s.groups {

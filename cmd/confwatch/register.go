@@ -28,6 +28,7 @@ const (
 	fRegRise      = "rise"
 	fRegFall      = "fall"
 	fRegDrain     = "drain"
+	fRegDrainTO   = "drain-timeout"
 	catRegister   = "registration"
 	catHealth     = "health check"
 )
@@ -39,7 +40,7 @@ func registerCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "register",
 		Usage:     "keep KEY=VALUE in etcd under a lease while a backend is healthy (the sidekick)",
-		UsageText: "confwatch register --key KEY (--value VALUE | --value-json JSON) [--ttl 30s] [--check-http URL | --check-tcp HOST:PORT] [--drain DURATION]",
+		UsageText: "confwatch register --key KEY (--value VALUE | --value-json JSON) [--ttl 30s] [--check-http URL | --check-tcp HOST:PORT] [--ack-prefix PREFIX [--drain-timeout 30s]] [--drain DURATION]",
 		Description: "Grants a lease of --ttl, puts KEY=VALUE under it and keeps it alive. A lost or revoked lease,\n" +
 			"or the key deleted or overwritten, is repaired within about a second of etcd answering; etcd\n" +
 			"being down at start or later is waited out, never an exit.\n\n" +
@@ -57,6 +58,13 @@ func registerCommand() *cli.Command {
 			"is BindsTo= and After= its backend, systemd stops the backend only once register has exited:\n" +
 			"the drain gives load balancers time to see the key gone, re-render and reload first. Keep it\n" +
 			"below the unit's TimeoutStopSec= (90s by default), or systemd kills register before it ends.\n\n" +
+			"With --ack-prefix (the drain barrier), register waits after the revoke until every load\n" +
+			"balancer announcing under PREFIX (confwatch run --ack-prefix, with a live lease) for a directory\n" +
+			"holding the key has applied the revision of the deletion, at most --drain-timeout; STATUS= says\n" +
+			"whom it waits for (\"waiting for 1 of 2 load balancers: lb-b at rev 41 < 43\"). A load balancer\n" +
+			"whose lease expires stops counting; a failed apply does not count as reached. --drain is then\n" +
+			"a floor, counted from the revoke: keep the longer of --drain-timeout and --drain below\n" +
+			"TimeoutStopSec=. PREFIX can also come from ack_prefix in the configuration file.\n\n" +
 			"The value may be secret: it is logged at debug level only, and can come from\n" +
 			"CONFWATCH_REGISTER_VALUE or CONFWATCH_REGISTER_VALUE_JSON instead of the command line.",
 		Flags:  append(registerCommonFlags(), registerFlags()...),
@@ -86,6 +94,8 @@ func registerFlags() []cli.Flag {
 		&cli.StringFlag{Name: fRegValueJSON, Category: catRegister, Usage: "`JSON` value of the key, checked to be valid (instead of --value)", EnvVars: env("CONFWATCH_REGISTER_VALUE_JSON")},
 		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash; a whole number of seconds, at least 1s (etcd silently raises a TTL below its minimum, 2s by default)"},
 		&cli.DurationFlag{Name: fRegDrain, Category: catRegister, Usage: "on stop, keep running `DURATION` after the key is deleted, before exiting (lets load balancers drop the backend before systemd stops it; only when the key was registered; a second SIGTERM or SIGINT, e.g. Ctrl-C or systemctl kill, ends it)"},
+		ackPrefixFlag("on stop, wait until every load balancer announcing under `PREFIX` (confwatch run --ack-prefix) has applied the key's deletion: the drain barrier (off when empty)"),
+		&cli.DurationFlag{Name: fRegDrainTO, Category: catAck, Value: register.DefaultDrainTimeout, Usage: "bound on the drain barrier's wait: `DURATION`"},
 		&cli.StringFlag{Name: fRegHTTP, Category: catHealth, Usage: "register only while GET `URL` answers 2xx or 3xx"},
 		&cli.StringFlag{Name: fRegTCP, Category: catHealth, Usage: "register only while `HOST:PORT` accepts TCP connections"},
 		&cli.DurationFlag{Name: fRegInterval, Category: catHealth, Value: register.DefaultInterval, Usage: "`DURATION` between checks, and the bound on each"},
@@ -117,6 +127,7 @@ func registerAction(c *cli.Context) error {
 		return err // stopped before etcd answered: nothing to drain
 	}
 	opts.Log, opts.Notify, opts.CutDrain = l.log, sdnotify.New(), cut
+	opts.AckPrefix = l.cfg.AckPrefix
 	runErr := register.Run(c.Context, client, opts)
 	if err := client.Close(); err != nil && !errors.Is(err, context.Canceled) {
 		l.log.Warn("closing the etcd client", "err", err)
@@ -135,6 +146,7 @@ func registerOptions(c *cli.Context) (register.Options, error) {
 	o := register.Options{
 		Key: c.String(fRegKey), TTL: c.Duration(fRegTTL), Interval: c.Duration(fRegInterval),
 		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall), Drain: c.Duration(fRegDrain),
+		DrainTimeout: c.Duration(fRegDrainTO),
 	}
 	if n := c.NArg(); n > 0 {
 		return o, invalid("unexpected argument%s %s: register takes flags only (quote a value with spaces)",

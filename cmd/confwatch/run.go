@@ -21,9 +21,17 @@ func runCommand() *cli.Command {
 			"merged into the next, min_reload_interval and wait honoured, the final state always applied.\n" +
 			"A failed apply is retried with backoff. SIGHUP re-reads configuration, resources and\n" +
 			"templates (a broken set is rejected and the old one keeps running); SIGTERM finishes a\n" +
-			"running apply and exits 0.",
-		Flags: append(commandFlags(),
+			"running apply and exits 0.\n\n" +
+			"With --ack-prefix (ack_prefix), the agent announces after its first render and after every\n" +
+			"apply, under a lease of its own (--ack-ttl, ack_ttl), one key PREFIX/NAME (--ack-name,\n" +
+			"ack_name; default the host name): per watched directory the etcd revision the reloaded\n" +
+			"configuration reflects and the result (a failed or refused apply keeps the older revision\n" +
+			"and says so). `confwatch register --ack-prefix` waits for it before its backend stops (the\n" +
+			"drain barrier); `confwatch status` lists the announcements. With etcd RBAC the agent needs\n" +
+			"write access to PREFIX only (read on the directories it renders, as before).",
+		Flags: append(append(commandFlags(),
 			&cli.DurationFlag{Name: "interval", Usage: "poll every `DURATION` instead of watching (confd -interval)"}),
+			runAckFlags()...),
 		Action: func(c *cli.Context) error { return runAgent(c, c.Duration("interval")) },
 	}
 }
@@ -45,6 +53,14 @@ func runAgent(c *cli.Context, interval time.Duration) error {
 		return cli.Exit(err, exitUsage)
 	}
 	defer lk.Release()
+	aw, err := ackWriter(s.loaded)
+	if err != nil {
+		return err
+	}
+	var announcer daemon.Announcer
+	if aw != nil {
+		announcer = aw
+	}
 	reload := func() (*daemon.Setup, error) {
 		next, err := prepare(c, false, reloadersWith(mgr))
 		if err != nil {
@@ -53,7 +69,7 @@ func runAgent(c *cli.Context, interval time.Duration) error {
 		return daemonSetup(next), nil
 	}
 	err = daemon.Run(c.Context, daemonSetup(s),
-		daemon.Options{Poll: interval, Notify: sdnotify.New(), Manager: mgr, Reload: reload})
+		daemon.Options{Poll: interval, Notify: sdnotify.New(), Manager: mgr, Reload: reload, Ack: announcer})
 	if errors.Is(err, daemon.ErrReplace) {
 		return cli.Exit(err, exitFailed)
 	}

@@ -91,6 +91,7 @@ func applyLocal(ctx *cli.Context, cfg *config.Config) {
 	if setHere(ctx, fSyncOnly) {
 		cfg.SyncOnly = ctx.Bool(fSyncOnly)
 	}
+	applyAckFlags(ctx, cfg)
 }
 
 // setHere reports whether name is defined on ctx's own command and was set

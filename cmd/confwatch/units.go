@@ -60,6 +60,8 @@ func generateUnitsCommand() *cli.Command {
 		dur("health", "interval", d.Interval, "health-check interval"),
 		num("health", "rise", 0, "passes before registering (0: register's default)"),
 		num("health", "fall", 0, "failures before deregistering (0: register's default)"),
+		str("health", "ack-prefix", d.AckPrefix, "drain barrier `PREFIX`: the LB's run announces under it what it applied, and the sidekick's register waits there on stop until every LB reloaded without the backend (\"none\": no barrier, the sidekick waits --drain only)"),
+		dur("health", "drain-timeout", d.DrainTimeout, "the sidekick's register --drain-timeout: bound on the drain barrier's wait"),
 		dur("health", "drain", *d.Drain, "the sidekick's register --drain: how long it waits after revoking its key at stop, so nginx drops the backend before it stops (0: no --drain; TimeoutStopSec= is raised past 60s)"),
 		&cli.BoolFlag{Name: "global-lb", Usage: "run the load balancer on every matching machine", Category: "fleet"},
 		list("fleet", "machine-metadata", "`KEY=VALUE` required of backend machines"),
@@ -100,7 +102,7 @@ func specFromFlags(c *cli.Context) (units.Spec, error) {
 		Restart: c.String("restart"), GlobalLB: c.Bool("global-lb"),
 		MachineMetadata: c.StringSlice("machine-metadata"), LBMachineMetadata: c.StringSlice("lb-machine-metadata"),
 		Confwatch: c.String("confwatch"), ConfigFile: c.String("config"), ConfDir: c.String("confdir"), LBPort: c.Int("lb-port"),
-		LBListen: c.String("lb-listen"),
+		LBListen: c.String("lb-listen"), AckPrefix: c.String("ack-prefix"), DrainTimeout: c.Duration("drain-timeout"),
 	}
 	drain := c.Duration("drain")
 	s.Drain = &drain
