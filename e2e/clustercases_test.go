@@ -24,6 +24,18 @@ func TestCluster(t *testing.T) {
 	}
 	f.load = loadLimits{workers: 4, pause: 5 * time.Millisecond, requests: 200000, duration: 4 * time.Minute}
 	l := startLabLoad(t, c.client, c.lbURLs(), f.load)
+	// The figures are logged, and written when every case ran, also when one failed
+	// an assertion (a failed step ends the test through this).
+	defer func() {
+		l.stop()
+		t.Logf("figures:\n%s", f.markdown(c.drainModes()))
+		if path := os.Getenv("CLUSTER_FIGURES"); path != "" && f.complete {
+			if err := writeFigures(path, f.markdown(c.drainModes())); err != nil {
+				t.Error(err)
+			}
+			t.Logf("figures written into %s", path)
+		}
+	}()
 	all := c.backendAddrs(c.etcdHosts...)
 	lbA, lbB := c.lbHosts[0], c.lbHosts[1]
 	step := func(name string, fn func(t *testing.T)) {
@@ -238,15 +250,9 @@ func TestCluster(t *testing.T) {
 		if !c.barrier {
 			t.Log("the drain barrier (register --ack-prefix) is not in this confwatch: only the negative control ran")
 		}
+		f.complete = true
 	})
 
-	l.stop()
-	t.Logf("figures:\n%s", f.markdown(c.drainModes()))
-	if path := os.Getenv("CLUSTER_FIGURES"); path != "" {
-		if err := writeFigures(path, f.markdown(c.drainModes())); err != nil {
-			t.Error(err)
-		}
-	}
 }
 
 func keys(m map[string]int) []string {

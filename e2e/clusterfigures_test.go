@@ -20,6 +20,7 @@ type clusterFigures struct {
 	cases    []caseFigures
 	dereg    map[string][]time.Duration // drain mode -> from `systemctl stop` to the backend's SIGTERM
 	converge []convergence
+	complete bool // every case ran
 }
 
 // caseFigures are the requests sent and failed per load balancer during one case.
