@@ -33,6 +33,10 @@ type loadLimits struct {
 	duration time.Duration // from the start
 }
 
+// requestTimeout fails a request that takes longer. Generous: on a loaded 2-core
+// machine (a load average of 16 was seen) a request can stall for seconds.
+const requestTimeout = 10 * time.Second
+
 // failurePause is a worker's least pause after a failed request.
 const failurePause = 50 * time.Millisecond
 
@@ -41,7 +45,7 @@ const failurePause = 50 * time.Millisecond
 func startLabLoad(t *testing.T, from *netlab.Host, lbs map[string]string, lim loadLimits) *labLoad {
 	ctx, cancel := context.WithTimeout(context.Background(), lim.duration)
 	l := &labLoad{cancel: cancel, hits: map[string][]hit{}, inflight: map[int]time.Time{}}
-	c := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{DisableKeepAlives: true, DialContext: from.DialContext}}
+	c := &http.Client{Timeout: requestTimeout, Transport: &http.Transport{DisableKeepAlives: true, DialContext: from.DialContext}}
 	budget := make(chan struct{}, lim.requests)
 	for range lim.requests {
 		budget <- struct{}{}
@@ -116,9 +120,9 @@ func (l *labLoad) stop() {
 }
 
 // settle waits until every request sent before t has its result (at most the
-// client's timeout and a little more), so that counting up to t misses none.
+// request timeout and a little more), so that counting up to t misses none.
 func (l *labLoad) settle(t time.Time) {
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(requestTimeout + time.Second)
 	for time.Now().Before(deadline) {
 		l.mu.Lock()
 		pending := false
