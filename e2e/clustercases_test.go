@@ -237,7 +237,22 @@ func TestCluster(t *testing.T) {
 					})
 				}
 			}
-			cf := f.window(l, "1: backend stop/start cycles, lb-b slow, "+mode, from, time.Now(), "")
+			to := time.Now()
+			l.settle(to)
+			cut, failed := 0, 0
+			for _, h := range l.between("", from, to) {
+				if h.err != nil {
+					failed++
+					if strings.Contains(h.err.Error(), "body cut") {
+						cut++
+					}
+				}
+			}
+			note := ""
+			if failed > 0 {
+				note = fmt.Sprintf("%d of the %d failures: an answer cut short (the backend stopped with the request in flight through the LB)", cut, failed)
+			}
+			cf := f.window(l, "1: backend stop/start cycles, lb-b slow, "+mode, from, to, note)
 			if mode == modeBarrier {
 				noFailures(t, from, lbA, lbB)
 			} else if cf.failed[lbA.name]+cf.failed[lbB.name] == 0 {
