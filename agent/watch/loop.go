@@ -208,6 +208,7 @@ func (l *Loop) take(u update) {
 	}
 	l.dirRev[u.dir] = max(l.dirRev[u.dir], u.rev)
 	if u.progress {
+		l.unchanged(u.dir)
 		return
 	}
 	changed := false
@@ -240,8 +241,14 @@ func (l *Loop) take(u update) {
 		l.sched.markDir(u.dir, time.Now(), u.rev)
 		return
 	}
-	if l.o.Hooks.Current != nil && l.errs[u.dir] == nil && l.sched.settled(u.dir) {
-		l.o.Hooks.Current(u.dir, l.dirRev[u.dir])
+	l.unchanged(u.dir)
+}
+
+// unchanged runs the Current hook for dir, known current through its
+// revision with no change to apply, when its groups are settled.
+func (l *Loop) unchanged(dir string) {
+	if l.o.Hooks.Current != nil && l.synced[dir] && l.errs[dir] == nil && l.sched.settled(dir) {
+		l.o.Hooks.Current(dir, l.dirRev[dir])
 	}
 }
 
