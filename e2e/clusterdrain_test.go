@@ -42,7 +42,7 @@ func (c *cluster) setDrainMode(t *testing.T, mode string) {
 }
 
 // sidekickMode is the drop-in giving h's sidekicks the command line of mode: the
-// generated one without the barrier's frevs, or with --ack-prefix (added when
+// generated one without the barrier's flags, or with --ack-prefix (added when
 // generate-units does not pass it yet).
 func (c *cluster) sidekickMode(t *testing.T, h *labHost, mode string) sdbox.UnitFile {
 	t.Helper()
@@ -56,7 +56,7 @@ func (c *cluster) sidekickMode(t *testing.T, h *labHost, mode string) sdbox.Unit
 		t.Fatal("no ExecStart= in the generated sidekick")
 	}
 	if mode == modeFixed {
-		line = dropFrevs(line, "--ack-prefix", "--drain-timeout")
+		line = dropFlags(line, "--ack-prefix", "--drain-timeout")
 	} else if !strings.Contains(line, "--ack-prefix") {
 		line += " --ack-prefix " + clAckPrefix
 	}
@@ -73,13 +73,13 @@ func execStart(unit string) string {
 	return ""
 }
 
-// dropFrevs removes each flag and its value ("--f v" or "--f=v") from a command line.
-func dropFrevs(line string, frevs ...string) string {
+// dropFlags removes each flag and its value ("--f v" or "--f=v") from a command line.
+func dropFlags(line string, flags ...string) string {
 	f := strings.Fields(line)
 	var out []string
 	for i := 0; i < len(f); i++ {
 		name, _, _ := strings.Cut(f[i], "=")
-		if slices.Contains(frevs, name) {
+		if slices.Contains(flags, name) {
 			if !strings.Contains(f[i], "=") {
 				i++
 			}

@@ -143,3 +143,34 @@ func TestReplaceSection(t *testing.T) {
 		}
 	}
 }
+
+func TestPercentile(t *testing.T) {
+	ms := func(n ...int) []time.Duration {
+		var out []time.Duration
+		for _, x := range n {
+			out = append(out, time.Duration(x)*time.Millisecond)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		in   []time.Duration
+		p    float64
+		want time.Duration
+	}{
+		{nil, 50, 0},
+		{ms(30, 10, 20), 50, 20 * time.Millisecond},
+		{ms(1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20), 95, 19 * time.Millisecond},
+		{ms(5, 1), 100, 5 * time.Millisecond},
+	} {
+		if got := percentile(c.in, c.p); got != c.want {
+			t.Errorf("percentile(%v, %v) = %v, want %v", c.in, c.p, got, c.want)
+		}
+	}
+}
+
+func TestDropFlags(t *testing.T) {
+	line := "ExecStart=/c register --key k --ack-prefix /a --drain-timeout=30s --drain 500ms"
+	if got, want := dropFlags(line, "--ack-prefix", "--drain-timeout"), "ExecStart=/c register --key k --drain 500ms"; got != want {
+		t.Errorf("dropFlags = %q, want %q", got, want)
+	}
+}
