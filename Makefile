@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 BIN       := bin/confwatch
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short lint demo demo-ci bench install docs deb lint-deb clean
+.PHONY: all build test test-short lint demo demo-ci bench cluster-bench install docs deb lint-deb clean
 
 # The Debian package (contrib/deb/build explains the choices). DEB_VERSION must be a
 # Debian version starting with a digit; SOURCE_DATE_EPOCH defaults to the last commit's time.
@@ -49,6 +49,12 @@ demo-ci:
 
 bench:
 	$(GO) run ./bench/cmd/benchrun -out docs/BENCHMARKS.md $(if $(CONFD),-peer $(CONFD))
+
+# Issue 16's lab (e2e's TestCluster; root, nginx-light, etcd-server, iproute2): five hosts in
+# network namespaces, the fault cases with more stop/start cycles than in make test; writes
+# its figures into docs/CLUSTER.md, section "The lab's figures".
+cluster-bench:
+	CLUSTER_FIGURES=$(CURDIR)/docs/CLUSTER.md CLUSTER_ROUNDS=5 $(GO) test -count=1 -timeout 15m -run 'TestCluster$$' -v ./e2e/
 
 docs: build
 	$(BIN) docs --format markdown > docs/cli.md

@@ -106,6 +106,12 @@ type box struct {
 // the units named in watch.
 func startBox(t *testing.T, watch []string, units ...sdbox.UnitFile) *box {
 	t.Helper()
+	return startBoxWith(t, sdbox.Options{}, watch, units...)
+}
+
+// startBoxWith is startBox with sdbox options (a network namespace, a host name).
+func startBoxWith(t *testing.T, opts sdbox.Options, watch []string, units ...sdbox.UnitFile) *box {
+	t.Helper()
 	var dir string
 	var pid int
 	// Registered before sdbox.Start's own cleanup, so it runs after teardown.
@@ -123,7 +129,7 @@ func startBox(t *testing.T, watch []string, units ...sdbox.UnitFile) *box {
 			t.Errorf("%s left behind: %v", dir, err)
 		}
 	})
-	b := &box{Box: sdbox.Start(t, units...), t: t}
+	b := &box{Box: sdbox.StartWith(t, opts, units...), t: t}
 	dir, pid = filepath.Dir(b.Root()), b.PID()
 	t.Cleanup(func() {
 		if !t.Failed() {

@@ -7,6 +7,14 @@
 // etcd's JSON gateway) in the -report file, then keeps answering for -drain,
 // then exits 0. A request served during the drain therefore shows the load
 // balancer still routing to a backend that is stopping.
+//
+// With -delay every answer is sent in two parts: the header (with its
+// Content-Length) at once, the body after the delay, so a request is in flight
+// for that long. With -abort, the exit after the drain cuts the requests in
+// flight instead of finishing them, as Apache does on SIGTERM: a load balancer
+// still routing to it then fails those requests (it cannot retry a request whose
+// answer it has begun to send), which it otherwise hides by retrying refused
+// connections on another server.
 package main
 
 import (
@@ -22,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 )
@@ -32,20 +41,22 @@ func main() {
 	etcd := flag.String("etcd", "", "etcd client `URL` whose -key is looked up at SIGTERM")
 	key := flag.String("key", "", "registration `KEY` to look up at SIGTERM")
 	report := flag.String("report", "", "`FILE` to write the SIGTERM observation to")
+	delay := flag.Duration("delay", 0, "send each answer's body this long after its header")
+	abort := flag.Bool("abort", false, "after the drain, cut the requests in flight instead of finishing them")
 	flag.Parse()
-	if err := run(*listen, *drain, *etcd, *key, *report); err != nil {
+	if err := run(*listen, *drain, *etcd, *key, *report, *delay, *abort); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(listen string, drain time.Duration, etcd, key, report string) error {
+func run(listen string, drain time.Duration, etcd, key, report string, delay time.Duration, abort bool) error {
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {
 		return err
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	srv := &http.Server{
-		Handler:           http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, port) }),
+		Handler:           answer(port, delay),
 		ReadHeaderTimeout: 5 * time.Second,
 	}
 	term := make(chan os.Signal, 1)
@@ -70,6 +81,10 @@ func run(listen string, drain time.Duration, etcd, key, report string) error {
 		}
 	}
 	time.Sleep(drain)
+	if abort {
+		log.Printf("stopped, cutting the requests in flight")
+		return srv.Close()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -77,6 +92,26 @@ func run(listen string, drain time.Duration, etcd, key, report string) error {
 	}
 	log.Printf("stopped")
 	return nil
+}
+
+// answer answers every request with port, its body delay after its header.
+func answer(port string, delay time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if delay <= 0 {
+			fmt.Fprint(w, port)
+			return
+		}
+		w.Header().Set("Content-Length", strconv.Itoa(len(port)))
+		w.WriteHeader(http.StatusOK)
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			return
+		}
+		select {
+		case <-time.After(delay):
+			fmt.Fprint(w, port)
+		case <-r.Context().Done():
+		}
+	})
 }
 
 // keyPresent asks etcd's v3 JSON gateway whether key exists.

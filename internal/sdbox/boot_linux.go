@@ -46,6 +46,16 @@ func (b *Box) boot(units []UnitFile) error {
 	if err := b.installUnits(units); err != nil {
 		return err
 	}
+	if h := b.opts.Hostname; h != "" {
+		if err := b.WriteFile("/etc/hostname", []byte(h+"\n"), 0o644); err != nil {
+			return err
+		}
+	}
+	for _, f := range b.opts.Files {
+		if err := b.WriteFile(f.Path, f.Data, f.Mode); err != nil {
+			return err
+		}
+	}
 	if b.cgroup, err = newCgroup(filepath.Base(dir)); err != nil {
 		return err
 	}
@@ -97,7 +107,7 @@ func (b *Box) mountRoot() error {
 	return nil
 }
 
-// launch starts systemd. The starting goroutine keeps its OS thread for the box's life:
+// launch starts systemd, in the network namespace of Options.NetNS if set. The starting goroutine keeps its OS thread for the box's life:
 // the parent-death signal (SIGKILL) follows the thread that forked, so systemd dies with
 // the test process even when cleanups never run.
 func (b *Box) launch() error {
@@ -106,7 +116,16 @@ func (b *Box) launch() error {
 		return err
 	}
 	defer logf.Close() // the child has its own copy
-	cmd := exec.Command("/bin/sh", "-euc", stage1, "sdbox", stage2, b.Root(), b.cgroup, systemdProgram("systemd"))
+	args := []string{"/bin/sh", "-euc", stage1, "sdbox", stage2, b.Root(), b.cgroup, systemdProgram("systemd")}
+	if b.opts.NetNS != "" {
+		// nsenter joins the namespace and execs the shell: no fork, so it stays PID 1.
+		args = append([]string{"nsenter", "--net=" + b.opts.netnsPath(), "--"}, args...)
+	}
+	path, err := exec.LookPath(args[0])
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(path, args[1:]...)
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "container=sdbox"}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{

@@ -12,8 +12,11 @@
 // tty and a private devpts), a read-only /sys and /proc/sys, and its own cgroup subtree
 // (a child of the host's cgroup2 root, mounted as the box's /sys/fs/cgroup), so its
 // journald, tmpfiles and cgroups cannot leak into the host's /dev or cgroup tree.
-// The network namespace is shared: services in the box listen on the host's loopback
-// (two boxes must not both bind the same port).
+// By default the network namespace is shared: services in the box listen on the host's
+// loopback (two boxes must not both bind the same port). StartWith's Options.NetNS boots
+// the box in a named network namespace instead (made by the caller with `ip netns add`,
+// e.g. internal/netlab): systemd is started through `nsenter --net` (still PID 1), so the
+// box's services and Run's commands see only that namespace's network.
 //
 // Talking D-Bus to the box: the box's /run is a tmpfs that the host mounts at Root()/run
 // before the box's namespaces are created, so the box's mount namespace inherits the same

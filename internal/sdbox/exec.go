@@ -16,12 +16,12 @@ const runTimeout = 2 * time.Minute
 var boxEnv = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C.UTF-8", "SYSTEMD_PAGER=",
 	"SYSTEMD_COLORS=0", "TERM=dumb"}
 
-// Run runs args inside the box (its mounts, PIDs, hostname and root, through nsenter)
+// Run runs args inside the box (its mounts, PIDs, hostname, network and root, through nsenter)
 // and returns stdout and stderr combined. The error includes the output.
 func (b *Box) Run(args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), runTimeout)
 	defer cancel()
-	nsargs := append([]string{"-t", strconv.Itoa(b.pid), "-m", "-p", "-u", "-i", "-r", "-w", "--"}, args...)
+	nsargs := append([]string{"-t", strconv.Itoa(b.pid), "-m", "-p", "-u", "-i", "-n", "-r", "-w", "--"}, args...)
 	cmd := exec.CommandContext(ctx, "nsenter", nsargs...)
 	cmd.Env = boxEnv
 	out, err := cmd.CombinedOutput()

@@ -25,6 +25,7 @@ type Box struct {
 	mounts []string // host mount points, in mount order
 	cgroup string   // host path of the box's cgroup, "" until created
 	pid    int      // host PID of the box's systemd
+	opts   Options
 
 	exited  chan struct{} // closed when systemd has been reaped
 	waitErr error         // set before exited is closed
@@ -36,14 +37,47 @@ type Box struct {
 // errSkip marks conditions that make Start skip the test (or fail under SDBOX_REQUIRE).
 var errSkip = errors.New("sdbox unavailable")
 
+// Options are a box's settings beyond its units. The zero value is what Start uses.
+type Options struct {
+	// NetNS names a network namespace made with `ip netns add` (/run/netns/NetNS): the box's
+	// systemd is started in it, so every service of the box and every command of Run sees
+	// only that namespace's interfaces, addresses and routes (its loopback starts down
+	// unless the namespace's owner sets it up). The box never creates, changes or removes
+	// the namespace; its owner removes it after the box is closed. "" shares the host's
+	// network namespace.
+	NetNS string
+	// Hostname, when not "", is written to the box's /etc/hostname before boot, so the
+	// box's systemd sets it (in the box's own UTS namespace). "" keeps the host's file.
+	Hostname string
+	// Files are written into the box (with WriteFile) before systemd starts, so units
+	// started at boot find them: binaries, configuration.
+	Files []File
+}
+
+// File is a file put into the box before boot: Path inside the box, Data, Mode.
+type File struct {
+	Path string
+	Data []byte
+	Mode os.FileMode
+}
+
 // Start boots a box with units installed and returns when systemd reports running (or
 // degraded). The box is torn down when the test and its subtests end.
 func Start(t testing.TB, units ...UnitFile) *Box {
 	t.Helper()
+	return StartWith(t, Options{}, units...)
+}
+
+// StartWith is Start with options (a network namespace, a host name).
+func StartWith(t testing.TB, opts Options, units ...UnitFile) *Box {
+	t.Helper()
 	if err := preflight(); err != nil {
 		skip(t, err)
 	}
-	b := &Box{exited: make(chan struct{})}
+	if err := opts.check(); err != nil {
+		t.Fatalf("sdbox: %v", err)
+	}
+	b := &Box{exited: make(chan struct{}), opts: opts}
 	t.Cleanup(func() {
 		if err := b.Close(); err != nil {
 			t.Errorf("sdbox: teardown: %v", err)
@@ -57,9 +91,28 @@ func Start(t testing.TB, units ...UnitFile) *Box {
 	if err != nil {
 		t.Fatalf("sdbox: %v\n%s", err, b.bootLog())
 	}
-	t.Logf("sdbox: systemd up as pid %d in %v (root %s)", b.pid, time.Since(began).Round(time.Millisecond), b.Root())
+	t.Logf("sdbox: systemd up as pid %d in %v (root %s, netns %q)", b.pid, time.Since(began).Round(time.Millisecond), b.Root(), opts.NetNS)
 	return b
 }
+
+// check validates the options: the namespace must exist, the host name be plausible.
+func (o Options) check() error {
+	if o.NetNS != "" {
+		if strings.ContainsAny(o.NetNS, "/\x00") || o.NetNS == "." || o.NetNS == ".." {
+			return fmt.Errorf("bad network namespace name %q", o.NetNS)
+		}
+		if _, err := os.Stat(o.netnsPath()); err != nil {
+			return fmt.Errorf("network namespace %q: %w", o.NetNS, err)
+		}
+	}
+	if strings.ContainsAny(o.Hostname, "/ \t\n\x00") || len(o.Hostname) > 64 {
+		return fmt.Errorf("bad host name %q", o.Hostname)
+	}
+	return nil
+}
+
+// netnsPath is where `ip netns add` keeps the namespace NetNS.
+func (o Options) netnsPath() string { return filepath.Join("/run/netns", o.NetNS) }
 
 func skip(t testing.TB, err error) {
 	t.Helper()

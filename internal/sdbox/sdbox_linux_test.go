@@ -3,8 +3,10 @@ package sdbox
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -182,4 +184,82 @@ func cgroupPIDs(t *testing.T, dir string) []int {
 		t.Fatal(err)
 	}
 	return pids
+}
+
+// TestBoxInANetworkNamespace boots a box in a namespace of its own: systemd, its services
+// and Run's commands are in it, the host name is the one asked for, and Options.Files
+// are in place at boot.
+func TestBoxInANetworkNamespace(t *testing.T) {
+	t.Parallel()
+	if err := preflight(); err != nil {
+		skip(t, err)
+	}
+	ns := "sdboxtest-" + strconv.Itoa(os.Getpid())
+	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+		skip(t, fmt.Errorf("%w: ip netns add: %v: %s", errSkip, err, out))
+	}
+	t.Cleanup(func() { // after the box's teardown (cleanups run last first)
+		if out, err := exec.Command("ip", "netns", "delete", ns).CombinedOutput(); err != nil {
+			t.Errorf("ip netns delete %s: %v: %s", ns, err, out)
+		}
+	})
+	b := StartWith(t, Options{NetNS: ns, Hostname: "boxed", Files: []File{{Path: "/etc/sdbox-preset", Data: []byte("before boot\n"), Mode: 0o600}}},
+		UnitFile{Name: "sleeper.service", Content: sleeper},
+		// Started at boot: the file was there before systemd.
+		UnitFile{Name: "sdbox.target.d/preset.conf", Content: "[Unit]\nWants=preset.service\n"},
+		UnitFile{Name: "preset.service", Content: "[Unit]\nConditionPathExists=/etc/sdbox-preset\n[Service]\nType=oneshot\nRemainAfterExit=yes\nExecStart=/bin/true\n"})
+	if out, _ := b.Systemctl("is-active", "preset.service"); strings.TrimSpace(out) != "active" {
+		t.Errorf("a unit started at boot did not find Options.Files' file: preset.service is %q", out)
+	}
+	if _, err := b.Systemctl("start", "sleeper.service"); err != nil {
+		t.Fatal(err)
+	}
+	want := nsInode(t, "/run/netns/"+ns)
+	if got := nsInode(t, "/proc/self/ns/net"); got == want {
+		t.Fatal("the test itself runs in the namespace: nothing would be proved")
+	}
+	pid := strings.TrimSpace(mustRun(t, b, "systemctl", "show", "-P", "MainPID", "sleeper.service"))
+	inBox := strings.TrimSpace(mustRun(t, b, "stat", "-L", "-c", "%i", "/proc/1/ns/net", "/proc/"+pid+"/ns/net", "/proc/self/ns/net"))
+	if fields := strings.Fields(inBox); len(fields) != 3 || fields[0] != want || fields[1] != want || fields[2] != want {
+		t.Errorf("network namespaces of systemd, a service and Run = %q, want all %s", fields, want)
+	}
+	if got := nsInode(t, "/proc/"+strconv.Itoa(b.PID())+"/ns/net"); got != want {
+		t.Errorf("the box's systemd (host pid %d) is in netns %s, want %s", b.PID(), got, want)
+	}
+	if out := mustRun(t, b, "ip", "-o", "link"); strings.Count(out, "\n") != 1 || !strings.Contains(out, ": lo:") {
+		t.Errorf("links in the box = %q, want only lo", out)
+	}
+	if out := mustRun(t, b, "hostname"); strings.TrimSpace(out) != "boxed" {
+		t.Errorf("host name in the box = %q, want boxed", out)
+	}
+}
+
+func TestStartWithRefusesAMissingNamespace(t *testing.T) {
+	if err := (Options{NetNS: "sdboxtest-missing-" + strconv.Itoa(os.Getpid())}).check(); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("check of a missing namespace = %v, want not-exist", err)
+	}
+	for _, bad := range []Options{{NetNS: "../x"}, {NetNS: ".."}, {Hostname: "a b"}} {
+		if err := bad.check(); err == nil {
+			t.Errorf("check(%+v) = nil", bad)
+		}
+	}
+}
+
+// nsInode is the inode of the namespace file p (a /proc/PID/ns link or a netns mount).
+func nsInode(t *testing.T, p string) string {
+	t.Helper()
+	var st syscall.Stat_t
+	if err := syscall.Stat(p, &st); err != nil {
+		t.Fatal(err)
+	}
+	return strconv.FormatUint(st.Ino, 10)
+}
+
+func mustRun(t *testing.T, b *Box, args ...string) string {
+	t.Helper()
+	out, err := b.Run(args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
