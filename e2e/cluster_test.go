@@ -37,7 +37,7 @@ import (
 const (
 	ctlNet, svcNet = "ctl", "svc"
 	clTTL          = 5 * time.Second        // the sidekicks' lease TTL
-	clDrain        = 500 * time.Millisecond // the sidekicks' --drain (the floor with the barrier)
+	clDrain        = 500 * time.Millisecond // the sidekicks' --drain (after the barrier, with it)
 	clDelay        = 200 * time.Millisecond // each backend answer's body follows its header by this
 	clSlowReload   = 1500 * time.Millisecond
 	clSlowFlag     = "/run/lab-slow-reload" // on an LB host: its nginx reloads take clSlowReload

@@ -17,7 +17,7 @@ import (
 
 // The sidekicks' drain modes of case 1.
 const (
-	modeBarrier = "barrier (--ack-prefix, --drain 0.5s as a floor)"
+	modeBarrier = "barrier (--ack-prefix, then --drain 0.5s)"
 	modeFixed   = "fixed --drain 0.5s, no barrier"
 )
 

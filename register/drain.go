@@ -5,14 +5,15 @@ import (
 	"time"
 )
 
-// drain waits until Options.Drain has passed since a stop revoked the lease
-// (a floor: the time the drain barrier waited counts), so that load
-// balancers see the key gone, re-render and reload before systemd stops the
-// backend. It waits only when the key was registered at the stop (else there
+// drain waits Options.Drain after the drain barrier (or, without one, after
+// the stop revoked the lease), so that load balancers see the key gone,
+// re-render and reload, and their old workers finish the requests in flight
+// to the backend (nginx's reload returns before they have), before systemd
+// stops the backend. It waits only when the key was registered at the stop (else there
 // is nothing to drain, and a wait would only delay the backend's restart),
 // sends STATUS= first, and returns as soon as Options.CutDrain is closed.
 func (r *runner) drain() {
-	d, log := r.o.Drain-r.waited, r.o.Log
+	d, log := r.o.Drain, r.o.Log
 	switch {
 	case d <= 0:
 		return

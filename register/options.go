@@ -61,7 +61,7 @@ type Options struct {
 	// revoked the lease, Run waits until every load balancer announcing
 	// under AckPrefix (package ack) for a directory holding Key has applied
 	// the revision of that deletion, at most DrainTimeout, and only then
-	// drains (Drain is a floor after the barrier).
+	// drains (Drain is waited after the barrier).
 	AckPrefix string
 	// DrainTimeout bounds the barrier; zero takes DefaultDrainTimeout.
 	DrainTimeout time.Duration

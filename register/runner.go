@@ -40,7 +40,7 @@ type runner struct {
 	reason                          string
 	heldAtStop                      bool          // registered when ctx ended: a drain is due
 	stopRev                         int64         // revision of the stop's revoke, which deleted the key (0: unknown)
-	waited                          time.Duration // how long the drain barrier waited (the drain floor counts it)
+	waited                          time.Duration // how long the drain barrier waited (logged)
 	graceLogged                     bool          // the first failure within the start grace was logged
 }
 

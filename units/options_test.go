@@ -19,10 +19,10 @@ func TestGenerateOptions(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"barrier and drain default", Spec{}, 1, []string{" --ttl 30s --ack-prefix /confwatch/acks --drain-timeout 30s --drain 2s ", "\nTimeoutStopSec=1min\n"}, nil},
+		{"barrier and drain default", Spec{}, 1, []string{" --ttl 30s --ack-prefix /confwatch/acks --drain-timeout 30s --drain 2s ", "\nTimeoutStopSec=62s\n"}, nil},
 		{"the LB announces", Spec{}, 2, []string{" run --confdir /etc/confd --ack-prefix /confwatch/acks\n"}, nil},
-		{"barrier prefix and timeout given", Spec{AckPrefix: "/lb/acks", DrainTimeout: time.Minute}, 1, []string{" --ack-prefix /lb/acks --drain-timeout 60s ", "\nTimeoutStopSec=90s\n"}, nil},
-		{"a drain longer than the barrier's timeout", Spec{Drain: ptr(45 * time.Second)}, 1, []string{"\nTimeoutStopSec=75s\n"}, nil},
+		{"barrier prefix and timeout given", Spec{AckPrefix: "/lb/acks", DrainTimeout: time.Minute}, 1, []string{" --ack-prefix /lb/acks --drain-timeout 60s ", "\nTimeoutStopSec=92s\n"}, nil},
+		{"the barrier's timeout and the drain add up", Spec{Drain: ptr(45 * time.Second)}, 1, []string{"\nTimeoutStopSec=105s\n"}, nil},
 		{"no barrier", Spec{AckPrefix: AckOff}, 1, []string{" --ttl 30s --drain 2s ", "\nTimeoutStopSec=32s\n"}, []string{"ack-prefix", "drain-timeout"}},
 		{"no barrier: the LB does not announce", Spec{AckPrefix: AckOff}, 2, nil, []string{"ack-prefix"}},
 		{"drain 0 omits the flag", Spec{AckPrefix: AckOff, Drain: ptr(time.Duration(0))}, 1, nil, []string{"--drain", "TimeoutStopSec"}},
@@ -103,7 +103,7 @@ func TestReadme(t *testing.T) {
 			"`allow_empty = true`", "answering 503", "more than half the backends", "confwatch render --force --confdir /etc/confd",
 			"--max-shrink PERCENT", "not the sidekick", "systemctl enable --now nginx_lb.service apache@8080.service",
 			"`conf.d/apache.toml` and `templates/apache.tmpl`", "renders every resource in `/etc/confd`", "its own `--confdir`",
-			"the drain barrier, at most 30s", "`--drain 2s` is a floor", "`--config FILE`",
+			"the drain barrier, at most 30s", "`--drain 2s` after that", "`--config FILE`",
 			"write access to that prefix only", "confwatch status --ack-prefix /confwatch/acks",
 		}, []string{"apache-discovery@8080.service"}},
 		{"no barrier", Spec{AckPrefix: AckOff}, []string{"waits 2s (`--drain`)"}, []string{"barrier", "--ack-prefix"}},

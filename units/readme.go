@@ -21,7 +21,7 @@ func (s Spec) readme() []byte {
 		p("  and waits until every load balancer announcing under `%s` has reloaded without the", s.AckPrefix)
 		p("  backend (the drain barrier, at most %s: `--drain-timeout`), then exits, so the backend", span(s.DrainTimeout))
 		p("  stops only once no load balancer sends it requests (unless the shrink guard below holds")
-		p("  the drop back); `--drain %s` is a floor counted from the revoke.", span(*s.Drain))
+		p("  the drop back), and `--drain %s` after that, for requests already in flight to it.", span(*s.Drain))
 	} else if *s.Drain > 0 {
 		p("  and waits %s (`--drain`) before exiting, so nginx drops the backend before it stops", span(*s.Drain))
 		p("  (unless the shrink guard below holds the drop back).")

@@ -80,11 +80,10 @@ func (s Spec) registerArgv() []text {
 }
 
 // stopWait is the longest a stopping sidekick waits after the revoke: the
-// drain barrier's timeout or the drain, whichever is longer (the drain is a
-// floor counted from the revoke).
+// drain barrier's timeout, then the drain.
 func (s Spec) stopWait() time.Duration {
 	if s.barrier() {
-		return max(s.DrainTimeout, *s.Drain)
+		return s.DrainTimeout + *s.Drain
 	}
 	return *s.Drain
 }

@@ -63,7 +63,7 @@ func registerFlags() []cli.Flag {
 		&cli.StringFlag{Name: fRegValue, Category: catRegister, Usage: "`VALUE` of the key", EnvVars: env("CONFWATCH_REGISTER_VALUE")},
 		&cli.StringFlag{Name: fRegValueJSON, Category: catRegister, Usage: "`JSON` value of the key, checked to be valid (instead of --value)", EnvVars: env("CONFWATCH_REGISTER_VALUE_JSON")},
 		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash; a whole number of seconds, at least 1s (etcd silently raises a TTL below its minimum, 2s by default)"},
-		&cli.DurationFlag{Name: fRegDrain, Category: catRegister, Usage: "on stop, keep running `DURATION` after the key is deleted, before exiting (lets load balancers drop the backend before systemd stops it; only when the key was registered; a second SIGTERM or SIGINT, e.g. Ctrl-C or systemctl kill, ends it)"},
+		&cli.DurationFlag{Name: fRegDrain, Category: catRegister, Usage: "on stop, keep running `DURATION` after the key is deleted (after the drain barrier, with --ack-prefix), before exiting (lets load balancers drop the backend before systemd stops it; only when the key was registered; a second SIGTERM or SIGINT, e.g. Ctrl-C or systemctl kill, ends it)"},
 		ackPrefixFlag("on stop, wait until every load balancer announcing under `PREFIX` (confwatch run --ack-prefix) has applied the key's deletion: the drain barrier (off when empty)"),
 		&cli.DurationFlag{Name: fRegDrainTO, Category: catAck, Value: register.DefaultDrainTimeout, Usage: "bound on the drain barrier's wait: `DURATION`"},
 		&cli.StringFlag{Name: fRegHTTP, Category: catHealth, Usage: "register only while GET `URL` answers 2xx or 3xx"},
