@@ -70,13 +70,16 @@ func cwBounded(t *testing.T, args ...string) (int, string, string) {
 // closed port, which fails at once): render and plan must still end, exit 3,
 // name the endpoint, and leave dest alone.
 func TestBlackholeEtcdIsBoundedAndNamed(t *testing.T) {
+	if testing.Short() {
+		t.Skip("waits out dial timeouts")
+	}
 	addr := blackhole(t)
 	for _, cmd := range []string{"render", "plan"} {
 		t.Run(cmd, func(t *testing.T) {
 			d := newConfd(t)
 			dest := d.classic(t, "")
 			must(t, os.WriteFile(dest, []byte("last good\n"), 0o644))
-			code, out, errs := cwBounded(t, d.args("http://"+addr, cmd, "--dial-timeout", "1s")...)
+			code, out, errs := cwBounded(t, d.args("http://"+addr, cmd, "--dial-timeout", "500ms")...)
 			if code != exitNoEtcd {
 				t.Fatalf("exit %d, want %d\n%s%s", code, exitNoEtcd, out, errs)
 			}
