@@ -81,7 +81,7 @@ func (w *dirWatcher) run(ctx context.Context, rev int64) {
 				return
 			}
 		}
-		if errors.Is(err, rpctypes.ErrCompacted) {
+		if errors.Is(err, rpctypes.ErrCompacted) || errors.Is(err, errBehind) {
 			continue // re-listed: watch at once
 		}
 		if !backoff.Sleep(ctx, bo.Next()) {
@@ -114,6 +114,23 @@ func (w *dirWatcher) list(ctx context.Context) (int64, error) {
 // errRestart ends a watch to be opened again at once on a new gRPC stream:
 // the member set changed or the stream stalled.
 var errRestart = errors.New("watch restarted on a new stream")
+
+// errBehind ends a watch whose etcd is at a revision below the watch's: the
+// directory is listed again.
+var errBehind = errors.New("etcd is behind the watch")
+
+// serverRevision asks etcd, bounded, for its current revision (a count-only
+// read of the directory); ok is false when it did not answer.
+func (w *dirWatcher) serverRevision(ctx context.Context) (int64, bool) {
+	rctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	start, end := etcd.Range(w.dir)
+	resp, err := w.cli.Get(rctx, start, clientv3.WithRange(end), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, false
+	}
+	return resp.Header.Revision, true
+}
 
 // streamSeq numbers every watch this process opens: each carries its number
 // as outgoing metadata, so clientv3 gives it a gRPC stream of its own rather
@@ -180,6 +197,14 @@ func (w *dirWatcher) watchFrom(ctx context.Context, rev int64) (int64, error) {
 			case asked.IsZero() || asked.Before(heard):
 				ask()
 			case now.Sub(asked) >= stallAfter && (w.members == nil || w.members.Answering()):
+				if cur, ok := w.serverRevision(wctx); ok && cur < rev {
+					// etcd answers from a revision below the one this watch is current
+					// through: it was replaced (restored from a backup, rebuilt). A watch
+					// there waits for revisions that will never be; list again.
+					w.log.Warn("etcd is behind this watch: replaced or restored? listing again",
+						"dir", w.dir, "etcd_revision", cur, "watched_from", rev+1)
+					return rev, errBehind
+				}
 				w.log.Warn("watch stalled: no answer to a progress request; watching on a new stream",
 					"dir", w.dir, "from", rev+1, "waited", now.Sub(asked).Round(time.Millisecond))
 				w.stalls.set(w.dir, asked)
