@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -112,10 +113,21 @@ func checkTOML(data []byte) error {
 	if err == nil {
 		return nil
 	}
-	e := &Error{Format: "toml", Msg: err.Error()}
+	e := &Error{Format: "toml", Msg: redactQuoted(err.Error())}
 	var pe toml.ParseError
 	if errors.As(err, &pe) {
-		e.Line, e.Msg = pe.Position.Line, pe.Message
+		e.Line, e.Msg = pe.Position.Line, redactQuoted(pe.Message)
+		if pe.Position.Col > 0 {
+			e.Msg = fmt.Sprintf("column %d: %s", pe.Position.Col, e.Msg)
+		}
 	}
 	return e
 }
+
+// quoted is a double-quoted stretch of a parser's message.
+var quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
+
+// redactQuoted drops what a parser quotes from the input: the rendered
+// output holds etcd values, which are never logged above debug level. The
+// line and column still say where.
+func redactQuoted(msg string) string { return quoted.ReplaceAllString(msg, `"…"`) }

@@ -54,3 +54,17 @@ func TestUnknownFormat(t *testing.T) {
 		t.Fatal("Known is wrong")
 	}
 }
+
+// TestTOMLErrorQuotesNoInput: the parser quotes the bad input in its
+// message; what is reported keeps line and column and drops the quote (it
+// holds etcd values).
+func TestTOMLErrorQuotesNoInput(t *testing.T) {
+	err := Check("toml", []byte("ok = 1\nbad = hunterSECRETvalue\n"))
+	var fe *Error
+	if !errors.As(err, &fe) || fe.Line != 2 {
+		t.Fatalf("err %v: want a *format.Error at line 2", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "hunter") || !strings.Contains(msg, "column ") {
+		t.Fatalf("message %q: want a column and no input", msg)
+	}
+}

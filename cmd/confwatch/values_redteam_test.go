@@ -72,7 +72,6 @@ func TestEtcdValuesNotLoggedAboveDebug(t *testing.T) {
 // TestTOMLOutputErrorQuotesNoValue: the same claim for output_format = "toml":
 // a bare value where TOML wants a value.
 func TestTOMLOutputErrorQuotesNoValue(t *testing.T) {
-	t.Skip(`BROKEN: logged at error: render toml: output is not valid toml: line 1: expected value but found "hunterSECRETvalue" instead`)
 	noValueLogged(t, failingRenderLog(t, map[string]valueCase{
 		"toml": {`key = {{ getv "/app/v" }}` + "\n", `output_format = "toml"` + "\n"},
 	}))
