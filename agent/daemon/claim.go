@@ -16,7 +16,7 @@ func Claim(eng *engine.Engine, log *slog.Logger, confDir, stateDir string, noop 
 	if noop {
 		return nil, nil
 	}
-	lk, err := dirlock.Acquire(dirlock.Dir{Path: confDir, What: "confdir"}, dirlock.Dir{Path: stateDir, What: "state_dir"})
+	lk, err := dirlock.Acquire(dirlock.Dir{Path: confDir, What: "confdir"}, dirlock.Dir{Path: stateDir, What: "state_dir", Optional: true})
 	if err != nil {
 		return nil, err
 	}

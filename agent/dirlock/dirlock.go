@@ -23,6 +23,10 @@ var ErrBusy = errors.New("in use by another confwatch agent")
 type Dir struct {
 	Path string
 	What string
+	// Optional: a directory that cannot be opened (not one, unreadable) is
+	// skipped like a missing one, for a state_dir the agent runs without
+	// (memory only) when it is unusable. A lock held elsewhere still refuses.
+	Optional bool
 }
 
 // BusyError says which directory is held and by whom.
@@ -53,7 +57,7 @@ func Acquire(dirs ...Dir) (*Lock, error) {
 			continue
 		}
 		f, err := os.Open(d.Path)
-		if errors.Is(err, fs.ErrNotExist) {
+		if errors.Is(err, fs.ErrNotExist) || (err != nil && d.Optional) {
 			continue
 		}
 		if err != nil {

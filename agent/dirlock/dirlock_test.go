@@ -14,12 +14,12 @@ import (
 // for a second agent; its error names this process by PID and command line.
 func TestSecondAcquireIsRefusedNamingTheHolder(t *testing.T) {
 	conf, st := t.TempDir(), t.TempDir()
-	first, err := Acquire(Dir{conf, "confdir"}, Dir{st, "state_dir"})
+	first, err := Acquire(Dir{Path: conf, What: "confdir"}, Dir{Path: st, What: "state_dir"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other := t.TempDir()
-	_, err = Acquire(Dir{other, "confdir"}, Dir{st, "state_dir"})
+	_, err = Acquire(Dir{Path: other, What: "confdir"}, Dir{Path: st, What: "state_dir"})
 	var be *BusyError
 	if !errors.As(err, &be) || !errors.Is(err, ErrBusy) {
 		t.Fatalf("second Acquire = %v, want a *BusyError", err)
@@ -34,13 +34,13 @@ func TestSecondAcquireIsRefusedNamingTheHolder(t *testing.T) {
 		}
 	}
 	// The failed Acquire released what it took: other is free.
-	if l, err := Acquire(Dir{other, "confdir"}); err != nil {
+	if l, err := Acquire(Dir{Path: other, What: "confdir"}); err != nil {
 		t.Fatalf("other still locked: %v", err)
 	} else {
 		l.Release()
 	}
 	first.Release()
-	again, err := Acquire(Dir{conf, "confdir"}, Dir{st, "state_dir"})
+	again, err := Acquire(Dir{Path: conf, What: "confdir"}, Dir{Path: st, What: "state_dir"})
 	if err != nil {
 		t.Fatalf("after Release: %v", err)
 	}
@@ -49,7 +49,7 @@ func TestSecondAcquireIsRefusedNamingTheHolder(t *testing.T) {
 
 func TestSameDirTwiceAndMissingDir(t *testing.T) {
 	d := t.TempDir()
-	l, err := Acquire(Dir{d, "confdir"}, Dir{d + "/.", "state_dir"}, Dir{filepath.Join(d, "none"), "x"}, Dir{"", "y"})
+	l, err := Acquire(Dir{Path: d, What: "confdir"}, Dir{Path: d + "/.", What: "state_dir"}, Dir{Path: filepath.Join(d, "none"), What: "x"}, Dir{What: "y"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +68,23 @@ func TestUnitOf(t *testing.T) {
 		if got := unitOf(in); got != want {
 			t.Errorf("unitOf(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestOptionalDirThatCannotBeOpenedIsSkipped: a state_dir under a regular
+// file (or unreadable) is skipped when Optional, and refused otherwise.
+func TestOptionalDirThatCannotBeOpenedIsSkipped(t *testing.T) {
+	f := filepath.Join(t.TempDir(), "afile")
+	if err := os.WriteFile(f, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	bad := filepath.Join(f, "state")
+	lk, err := Acquire(Dir{Path: t.TempDir(), What: "confdir"}, Dir{Path: bad, What: "state_dir", Optional: true})
+	if err != nil {
+		t.Fatalf("optional state_dir under a file: %v", err)
+	}
+	lk.Release()
+	if _, err := Acquire(Dir{Path: bad, What: "state_dir"}); err == nil {
+		t.Fatal("a directory that cannot be opened was skipped without Optional")
 	}
 }

@@ -42,7 +42,6 @@ func TestSecondAgentOnSharedStateDirRefuses(t *testing.T) {
 // file): the agent must still start, apply, become ready, and its shrink
 // guard must still refuse a collapse, from memory.
 func TestUnwritableStateDirKeepsGuardsInMemory(t *testing.T) {
-	t.Skip("BROKEN: run exits 2 'lock state_dir ...: not a directory' (dirlock forgives only ENOENT; EACCES too, e.g. a non-root agent and a 0700 state_dir)")
 	srv := testetcd.Start(t)
 	for _, k := range []string{"a", "b", "c", "d"} {
 		srv.Put(t, "/services/apache/"+k, "10.0.0."+k+":80")
