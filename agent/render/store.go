@@ -35,6 +35,9 @@ func storeFuncs(b *binding) template.FuncMap {
 		"getvs":   b.getvs,
 		"ls":      b.ls,
 		"lsdir":   b.lsdir,
+		// validate.go: they name the key of a refused value
+		"hostport":  b.hostport,
+		"mustMatch": b.mustMatch,
 	}
 }
 
