@@ -80,7 +80,7 @@ func TestGeneratedUnitsUnderSystemd(t *testing.T) {
 	wantArgs[4] = "8080" // {port}
 	readJSON(t, filepath.Join(bd, "var/lib/cwtest/argv.json"), wantArgs)
 	readJSON(t, filepath.Join(bd, "var/lib/cwtest/register.json"), []string{"register", "--key", "/services/apache/127.0.0.1:8080",
-		"--value", "127.0.0.1:8080", "--ttl", "30s", "--drain", "2s", "--check-http", "http://127.0.0.1:8080/", "--interval", "5s"})
+		"--value", "127.0.0.1:8080", "--value-format", "hostport", "--ttl", "30s", "--drain", "2s", "--check-http", "http://127.0.0.1:8080/", "--interval", "5s"})
 	if out, err := box.Systemctl("stop", "apache@8080.service"); err != nil {
 		t.Fatalf("stop: %v\n%s", err, out)
 	}

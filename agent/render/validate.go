@@ -3,13 +3,11 @@ package render
 import (
 	"errors"
 	"fmt"
-	"net/netip"
 	"regexp"
-	"strconv"
-	"strings"
 	"sync"
 
 	"github.com/confwatch/confwatch/agent/kv"
+	"github.com/confwatch/confwatch/internal/hostport"
 )
 
 // ErrInvalidValue is wrapped by the error hostport and mustMatch return for a
@@ -35,7 +33,8 @@ func (e *valueError) Error() string {
 			who += fmt.Sprintf(" (and of %d other keys)", e.Others)
 		}
 	}
-	return fmt.Sprintf("%s: %s: %s: %s", e.Fn, ErrInvalidValue, who, e.Reason)
+	// No e.Fn: text/template says "error calling hostport: " already.
+	return fmt.Sprintf("%s: %s: %s", ErrInvalidValue, who, e.Reason)
 }
 
 func (e *valueError) Unwrap() error { return ErrInvalidValue }
@@ -45,17 +44,15 @@ func (e *valueError) Unwrap() error { return ErrInvalidValue }
 // value and the error name it. They take a string or a kv.Pair (then the
 // pair's key is named) and return the value unchanged.
 
-// hostport returns v if it is exactly HOST:PORT, HOST being an IPv4 address,
-// a bracketed IPv6 address without zone, or a DNS name (letters, digits,
-// '-' and '_' in dot-separated labels of at most 63 bytes, not starting or
-// ending with '-'; at most 253 bytes), and PORT 1-65535 in decimal. Nothing
-// else passes: no space, ';', brace, quote or newline can reach the output.
+// hostport returns v if it is exactly HOST:PORT as hostport.Problem says
+// (an IPv4 address, a bracketed IPv6 address or a DNS name, and a port
+// 1-65535): no space, ';', brace, quote or newline can reach the output.
 func (b *binding) hostport(v any) (string, error) {
 	key, s, err := valueOf("hostport", v)
 	if err != nil {
 		return "", err
 	}
-	if reason := hostPortProblem(s); reason != "" {
+	if reason := hostport.Problem(s); reason != "" {
 		return "", b.refuse("hostport", key, s, reason)
 	}
 	return s, nil
@@ -132,80 +129,4 @@ func wholeMatch(pattern string) (*regexp.Regexp, error) {
 		reCache[pattern] = re
 	}
 	return re, nil
-}
-
-// hostPortProblem says why s is not HOST:PORT, or "" if it is one.
-func hostPortProblem(s string) string {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !isHostPortByte(c) {
-			return fmt.Sprintf("byte %q at offset %d is not allowed in host:port", c, i)
-		}
-	}
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return "no :port"
-	}
-	host, port := s[:i], s[i+1:]
-	if p := portProblem(port); p != "" {
-		return p
-	}
-	if strings.HasPrefix(host, "[") {
-		return ipv6Problem(host)
-	}
-	if strings.Contains(host, ":") {
-		return "an IPv6 address must be in brackets: [addr]:port"
-	}
-	return hostProblem(host)
-}
-
-func isHostPortByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		c == '.' || c == '-' || c == '_' || c == ':' || c == '[' || c == ']'
-}
-
-func portProblem(port string) string {
-	if port == "" || len(port) > 5 || strings.Trim(port, "0123456789") != "" {
-		return "the port is not a decimal number of at most 5 digits"
-	}
-	if n, _ := strconv.Atoi(port); n < 1 || n > 65535 {
-		return "the port is not in 1-65535"
-	}
-	return ""
-}
-
-func ipv6Problem(host string) string {
-	inner, ok := strings.CutSuffix(host[1:], "]")
-	if !ok {
-		return "no ] after an IPv6 address"
-	}
-	a, err := netip.ParseAddr(inner)
-	if err != nil || !a.Is6() || a.Zone() != "" {
-		return "not an IPv6 address in brackets"
-	}
-	return ""
-}
-
-// hostProblem checks an IPv4 address or a DNS name; a name whose last label
-// is all digits must be an IPv4 address (1.2.3 and 1.2.3.256 are refused).
-func hostProblem(host string) string {
-	if host == "" {
-		return "no host before :port"
-	}
-	if len(host) > 253 {
-		return "the host name is longer than 253 bytes"
-	}
-	labels := strings.Split(host, ".")
-	if last := labels[len(labels)-1]; last != "" && strings.Trim(last, "0123456789") == "" {
-		if a, err := netip.ParseAddr(host); err != nil || !a.Is4() {
-			return "not an IPv4 address"
-		}
-		return ""
-	}
-	for _, l := range labels {
-		if l == "" || len(l) > 63 || l[0] == '-' || l[len(l)-1] == '-' ||
-			strings.ContainsAny(l, "[]") {
-			return "not a DNS name (empty, too long or badly placed '-' in a label, or a bracket)"
-		}
-	}
-	return ""
 }

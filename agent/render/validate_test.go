@@ -10,25 +10,6 @@ import (
 // the upstream and opened a server block that passed nginx -t.
 const injection = "1.2.3.4:80; } server { listen 9999; access_log /any/path; } upstream d { server 127.0.0.1:1"
 
-func TestHostPort(t *testing.T) {
-	good := []string{"1.2.3.4:80", "10.0.0.1:65535", "[::1]:8080", "[2001:db8::1]:443",
-		"backend-1.example.com:8080", "web_1:1", "localhost:9"}
-	bad := []string{injection, "1.2.3.4", "1.2.3.4:0", "1.2.3.4:65536", "1.2.3.4:+80", "1.2.3.4:80 ",
-		" 1.2.3.4:80", "1.2.3.4:80\n", "a:80;", "{a}:80", "::1:80", "[::1]80", "[1.2.3.4]:80",
-		"[fe80::1%eth0]:80", "1.2.3:80", "1.2.3.256:80", ":80", "-a.com:80", "a..com:80",
-		"a.com:", "a.com:123456", "[::1:80", "a]:80", strings.Repeat("a", 64) + ".com:80", "é.com:80", ""}
-	for _, s := range good {
-		if p := hostPortProblem(s); p != "" {
-			t.Errorf("%q refused: %s", s, p)
-		}
-	}
-	for _, s := range bad {
-		if hostPortProblem(s) == "" {
-			t.Errorf("%q accepted", s)
-		}
-	}
-}
-
 // TestRefusedValueNamesTheKey: a refusal is a render error (so the last good
 // file stays) naming the key, whether the template passed the pair, its
 // value or a getv result, and never quoting the value.
