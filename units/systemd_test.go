@@ -54,6 +54,7 @@ func TestGeneratedUnitsUnderSystemd(t *testing.T) {
 	nasty := []string{"100% $HOME ${HOME} \\ done", "'x'", ";", "", "{port}", `a"b`, "%i", "$$", `\n`}
 	s := DefaultSpec()
 	s.Runtime, s.AdvertiseIP, s.EtcdUnit = RuntimeExec, "127.0.0.1", ""
+	s.Confwatch = "/var/lib/cwtest/bin$HOME 100%/confwatch" // issue 13 item 15: $ and % in the executable path
 	s.BackendExec = append([]string{"/usr/bin/python3", "/var/lib/cwtest/backend.py"}, nasty...)
 	files, err := Generate(s)
 	if err != nil {
