@@ -86,7 +86,7 @@ func generateUnitsCommand() *cli.Command {
 }
 
 // notEmpty are the generate-units flags an empty value cannot mean
-// anything for: the Spec would take the default for "", so `--service ”`
+// anything for: the Spec would take the default for "", so --service "" given
 // (an unset shell variable) made "apache" units without a word.
 var notEmpty = []string{"service", "lb-name", "flavor", "restart", "confwatch", "confdir", "runtime",
 	"runtime-path", "backend-image", "advertise-env", "environment-file", "key-prefix", "health-check", "health-path"}
