@@ -1,7 +1,9 @@
 package resource
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -77,7 +79,7 @@ func load(file string, opts Options) (*Resource, diag.List) {
 		return len(k) >= 2 && k[0] == "template" && forkKeys[k[1]]
 	})
 	if err != nil {
-		return nil, diag.List{{File: file, Msg: err.Error()}}
+		return nil, diag.List{{File: file, Msg: withoutPath(file, err)}}
 	}
 	data, _ := os.ReadFile(file)
 	data = stripBOM(data)
@@ -204,6 +206,16 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 		return nil, probs
 	}
 	return r, probs
+}
+
+// withoutPath is err's message for a Problem, which names file already:
+// os's "read FILE: is a directory" becomes "cannot read: is a directory".
+func withoutPath(file string, err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == file {
+		return "cannot " + pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // hasUnknownOnly reports whether every error is an unknown key, after which

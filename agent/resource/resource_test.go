@@ -184,3 +184,17 @@ func TestNegativeReloadBudgetIsAnError(t *testing.T) {
 		t.Fatalf("got %v, %v; want a min_reload_interval error", r, probs.Err())
 	}
 }
+
+// TestDirectoryResourceSaysReadOnce: conf.d/x.toml that is a directory was
+// "read X: read X: is a directory" (issue 13 item 16).
+func TestDirectoryResourceSaysReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "conf.d", "x.toml")
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, probs := LoadAll(Options{ConfDir: dir})
+	if err := probs.Err(); err == nil || strings.Count(err.Error(), p) != 1 || !strings.Contains(err.Error(), "is a directory") {
+		t.Fatalf("problems %v", err)
+	}
+}
