@@ -14,10 +14,11 @@ import (
 // fuzzMaxOutput bounds each render of FuzzRender (a resource's max_output).
 const fuzzMaxOutput = 256 << 10
 
-// fuzzMaxAlloc bounds what one render may allocate: the output bound, plus
-// what repeat (MaxRepeat) and seq (MaxSeq ints) may build before a write
-// is refused, plus slack.
-const fuzzMaxAlloc = 3*MaxRepeat + 8*MaxSeq*8 + 64<<20
+// fuzzMaxAlloc bounds what one render may allocate: seq's MaxSeq ints
+// (the one bound not tied to max_output), what text/template allocates
+// while writing up to fuzzMaxOutput, and slack; repeat is bounded by
+// max_output too.
+const fuzzMaxAlloc = 64 << 20
 
 // hostileTemplates feed etcd values to every function a value can steer,
 // one template each so that one failing does not hide the others.
