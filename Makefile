@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 BIN       := bin/confwatch
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short lint demo demo-ci bench cluster-bench install docs deb lint-deb clean
+.PHONY: all build test test-short lint fuzz demo demo-ci bench cluster-bench install docs deb lint-deb clean
 
 # The Debian package (contrib/deb/build explains the choices). DEB_VERSION must be a
 # Debian version starting with a digit; SOURCE_DATE_EPOCH defaults to the last commit's time.
@@ -31,6 +31,17 @@ test:
 
 test-short:
 	$(GO) test -short ./...
+
+# Each fuzz target for FUZZTIME (make test runs only their seed corpora).
+# A failure stops here; its input is saved under the package's
+# testdata/fuzz/<Target>/ and replays in every later go test.
+FUZZTIME ?= 5m
+FUZZ_TARGETS := ./agent/resource:FuzzLoad ./units:FuzzQuoteSplit ./agent/kv:FuzzTree ./agent/render:FuzzRender ./units:FuzzGenerate
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

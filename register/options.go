@@ -4,7 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
+
+	"github.com/confwatch/confwatch/internal/hostport"
 )
 
 // Defaults for zero Options fields.
@@ -20,6 +23,12 @@ const (
 	DefaultStartGrace = 30 * time.Second
 )
 
+// Value formats of Options.ValueFormat (--value-format).
+const (
+	FormatAny      = "any"
+	FormatHostPort = "hostport"
+)
+
 // ErrInvalid is wrapped by every error about Options.
 var ErrInvalid = errors.New("invalid registration options")
 
@@ -33,6 +42,11 @@ type Notifier interface {
 // take the Default constants.
 type Options struct {
 	Key, Value string
+	// ValueFormat, when not "" or FormatAny, is what Value must be:
+	// FormatHostPort (hostport.Problem) for a unit that registers an
+	// address, so a value that would be a configuration (`;`, braces,
+	// newlines) is refused before it reaches etcd.
+	ValueFormat string
 	// TTL of the lease: a whole number of seconds, at least 1s (etcd leases
 	// have whole-second TTLs; Validate rejects anything else, and NearestTTL
 	// gives the closest valid value). etcd silently raises a TTL below its own
@@ -87,6 +101,12 @@ func (o Options) Validate() error {
 	switch {
 	case o.Key == "":
 		return invalid("--key is empty (an unset variable in the unit file?)")
+	case !strings.HasPrefix(o.Key, "/"):
+		return invalid("--key %q does not start with / (etcd keys confwatch reads are absolute: /%s)", o.Key, o.Key)
+	case o.ValueFormat != "" && o.ValueFormat != FormatAny && o.ValueFormat != FormatHostPort:
+		return invalid("--value-format %q: want %s or %s", o.ValueFormat, FormatAny, FormatHostPort)
+	case o.ValueFormat == FormatHostPort && hostport.Problem(o.Value) != "":
+		return invalid("--value is not host:port (--value-format %s): %s", FormatHostPort, hostport.Problem(o.Value))
 	case o.TTL <= 0:
 		return invalid("--ttl must be positive, got %s", o.TTL)
 	case NearestTTL(o.TTL) != o.TTL:

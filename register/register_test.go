@@ -176,14 +176,17 @@ func TestInvalidOptions(t *testing.T) {
 		want string
 	}{
 		{"no key", Options{Value: "v"}, "--key is empty"},
-		{"ttl below 1s", Options{Key: "k", TTL: 500 * time.Millisecond}, "--ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are): use 1s"},
-		{"ttl not whole seconds", Options{Key: "k", TTL: 1500 * time.Millisecond}, "use 2s"},
-		{"negative ttl", Options{Key: "k", TTL: -time.Second}, "--ttl must be positive, got -1s"},
-		{"negative interval", Options{Key: "k", Interval: -time.Second}, "--interval must be positive, got -1s"},
-		{"negative rise", Options{Key: "k", Rise: -1}, "--rise must be at least 1, got -1"},
-		{"negative fall", Options{Key: "k", Fall: -2}, "--fall must be at least 1, got -2"},
-		{"negative drain", Options{Key: "k", Drain: -time.Second}, "--drain must not be negative, got -1s"},
-		{"negative start grace", Options{Key: "k", StartGrace: -time.Second}, "--start-grace must not be negative, got -1s"},
+		{"relative key", Options{Key: "services/x", Value: "v"}, `--key "services/x" does not start with /`},
+		{"value not host:port", Options{Key: "/k", Value: "10.0.0.1:80;", ValueFormat: FormatHostPort}, "--value is not host:port"},
+		{"unknown format", Options{Key: "/k", Value: "v", ValueFormat: "url"}, `--value-format "url"`},
+		{"ttl below 1s", Options{Key: "/k", TTL: 500 * time.Millisecond}, "--ttl 500ms is not a whole number of seconds, at least 1s (etcd lease TTLs are): use 1s"},
+		{"ttl not whole seconds", Options{Key: "/k", TTL: 1500 * time.Millisecond}, "use 2s"},
+		{"negative ttl", Options{Key: "/k", TTL: -time.Second}, "--ttl must be positive, got -1s"},
+		{"negative interval", Options{Key: "/k", Interval: -time.Second}, "--interval must be positive, got -1s"},
+		{"negative rise", Options{Key: "/k", Rise: -1}, "--rise must be at least 1, got -1"},
+		{"negative fall", Options{Key: "/k", Fall: -2}, "--fall must be at least 1, got -2"},
+		{"negative drain", Options{Key: "/k", Drain: -time.Second}, "--drain must not be negative, got -1s"},
+		{"negative start grace", Options{Key: "/k", StartGrace: -time.Second}, "--start-grace must not be negative, got -1s"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			err := Run(context.Background(), nil, tt.o)

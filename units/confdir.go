@@ -81,7 +81,10 @@ func (s Spec) listenAddr() string {
 }
 
 // nginxTemplate is the confd template. Service and KeyPrefix are
-// validated to plain characters, so they need no quoting here. With no
+// validated to plain characters, so they need no quoting here. Values are
+// data: each goes through hostport, so a value that is not one address
+// (`1.2.3.4:80; } server { ...`) is a render error naming its key, and
+// the last good file stays. With no
 // backend it renders no upstream block (nginx rejects one without
 // servers) and a location answering 503.
 func (s Spec) nginxTemplate() string {
@@ -92,7 +95,7 @@ func (s Spec) nginxTemplate() string {
 		"{{- if $backends}}",
 		"upstream " + pool + " {",
 		"{{- range $backends}}",
-		"    server {{.}};",
+		"    server {{hostport .}};",
 		"{{- end}}",
 		"}",
 		"{{- end}}",

@@ -105,6 +105,28 @@ func TestConfDirRenders(t *testing.T) {
 	}
 }
 
+// TestConfDirRefusesInjectedValue: issue 13 item 6's value, which with
+// `server {{.}};` closed the upstream and opened a server that passed
+// nginx -t, is a render error naming its key.
+func TestConfDirRefusesInjectedValue(t *testing.T) {
+	files, err := ConfDir(Spec{Service: "web", KeyPrefix: "/lb/web", LBPort: 8080})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl, err := render.Parse("web.tmpl", files[1].Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := kv.NewTree()
+	store.Put("/lb/web/a", "10.0.0.1:8080")
+	store.Put("/lb/web/x", "1.2.3.4:80; } server { listen 9999; access_log /any/path; } upstream d { server 127.0.0.1:1")
+	out, err := tmpl.Execute(store)
+	var re *render.Error
+	if !errors.Is(err, render.ErrInvalidValue) || !errors.As(err, &re) || re.Key != "/lb/web/x" {
+		t.Fatalf("rendered %q, error %v; want a refusal naming /lb/web/x", out, err)
+	}
+}
+
 // TestConfDirListen: --lb-listen puts the address into nginx's listen
 // line (IPv6 in brackets); without it nginx listens on every address.
 func TestConfDirListen(t *testing.T) {

@@ -104,7 +104,8 @@ func quoteArg(s string) string {
 }
 
 // execLine renders an Exec*= command line: prefix (such as "-") is written
-// before the first word, every argument is escaped and quoted.
+// before the first word, every argument is escaped and quoted; the
+// executable's '$' is left single (see below).
 func execLine(option, prefix string, argv []text) (string, error) {
 	if len(argv) == 0 {
 		return "", fmt.Errorf("%s: empty command", option)
@@ -118,7 +119,12 @@ func execLine(option, prefix string, argv []text) (string, error) {
 		if err := w.check(option); err != nil {
 			return "", err
 		}
-		out[i] = quoteArg(w.render(true))
+		// systemd resolves specifiers (%) in the whole line, but substitutes
+		// environment variables only in the arguments it passes: the path
+		// it executes is taken as written, so "$$" there would stay "$$"
+		// (seen under a real systemd: "Failed to locate executable
+		// /x/bin$$HOME/confwatch"). The executable gets % doubled, not $.
+		out[i] = quoteArg(w.render(i > 0))
 	}
 	return prefix + strings.Join(out, " "), nil
 }

@@ -47,13 +47,16 @@ func (s Spec) sidekick() unitDef {
 	return u
 }
 
-// registerArgv is the `confwatch register` command line.
+// registerArgv is the `confwatch register` command line. The value is an
+// address, so it is registered with --value-format hostport: an instance
+// name that is not a port (apache@80;x) fails the sidekick with exit 2.
 func (s Spec) registerArgv() []text {
 	hp := s.hostPort()
 	key := append(text{lit(s.KeyPrefix + "/")}, hp...)
 	argv := []text{{lit(s.Confwatch)}, {lit("register")}}
 	argv = append(argv, s.etcdFlags()...)
-	argv = append(argv, text{lit("--key")}, key, text{lit("--value")}, hp, text{lit("--ttl")}, text{lit(s.TTL.String())})
+	argv = append(argv, text{lit("--key")}, key, text{lit("--value")}, hp,
+		text{lit("--value-format")}, text{lit("hostport")}, text{lit("--ttl")}, text{lit(s.TTL.String())})
 	if s.barrier() {
 		argv = append(argv, words("--ack-prefix", s.AckPrefix, "--drain-timeout", goSpan(s.DrainTimeout))...)
 	}

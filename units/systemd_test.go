@@ -54,6 +54,7 @@ func TestGeneratedUnitsUnderSystemd(t *testing.T) {
 	nasty := []string{"100% $HOME ${HOME} \\ done", "'x'", ";", "", "{port}", `a"b`, "%i", "$$", `\n`}
 	s := DefaultSpec()
 	s.Runtime, s.AdvertiseIP, s.EtcdUnit = RuntimeExec, "127.0.0.1", ""
+	s.Confwatch = "/var/lib/cwtest/bin$HOME 100%/confwatch" // issue 13 item 15: $ and % in the executable path
 	s.BackendExec = append([]string{"/usr/bin/python3", "/var/lib/cwtest/backend.py"}, nasty...)
 	files, err := Generate(s)
 	if err != nil {
@@ -80,7 +81,7 @@ func TestGeneratedUnitsUnderSystemd(t *testing.T) {
 	wantArgs[4] = "8080" // {port}
 	readJSON(t, filepath.Join(bd, "var/lib/cwtest/argv.json"), wantArgs)
 	readJSON(t, filepath.Join(bd, "var/lib/cwtest/register.json"), []string{"register", "--key", "/services/apache/127.0.0.1:8080",
-		"--value", "127.0.0.1:8080", "--ttl", "30s", "--ack-prefix", "/confwatch/acks", "--drain-timeout", "30s", "--drain", "2s", "--check-http", "http://127.0.0.1:8080/", "--interval", "5s"})
+		"--value", "127.0.0.1:8080", "--value-format", "hostport", "--ttl", "30s", "--ack-prefix", "/confwatch/acks", "--drain-timeout", "30s", "--drain", "2s", "--check-http", "http://127.0.0.1:8080/", "--interval", "5s"})
 	if out, err := box.Systemctl("stop", "apache@8080.service"); err != nil {
 		t.Fatalf("stop: %v\n%s", err, out)
 	}

@@ -136,7 +136,7 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	}
 	if failed(out) {
 		a.cleanup(todo)
-		return mark(out, todo, &stageErr{StageStage, errors.New("not applied: another file of its group could not be read")})
+		return mark(out, todo, &stageErr{StageStage, fmt.Errorf("not applied: %s, in the same group, could not be read", firstFailed(out)), ""})
 	}
 	if len(todo) == 0 {
 		return out
@@ -184,7 +184,7 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		a.Log.Info("not reloaded: it reads the new files when it starts", "group", g.Name, "why", err)
 		return mark(out, todo, nil)
 	}
-	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err)}
+	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err), ""}
 	a.Log.Error("reload failed: rolling back", "group", g.Name, "err", err)
 	out = a.undo(out, todo, err)
 	// Reload the restored files, bounded. Not once ctx has ended: the agent
@@ -267,6 +267,16 @@ func pick(useOld bool, old, def int) int {
 		return old
 	}
 	return def
+}
+
+// firstFailed names the first result with an error.
+func firstFailed(o Outcome) string {
+	for _, r := range o.Results {
+		if r.Err != nil {
+			return r.Name
+		}
+	}
+	return ""
 }
 
 func failed(o Outcome) bool {

@@ -9,10 +9,12 @@ import (
 	"unicode/utf8"
 )
 
-// stageErr tags an error with the stage it came from.
+// stageErr tags an error with the stage it came from and, when one item's
+// step failed, that item's name (mark tells its siblings).
 type stageErr struct {
 	stage Stage
 	err   error
+	item  string
 }
 
 func (e *stageErr) Error() string { return e.err.Error() }
@@ -22,7 +24,7 @@ func (a *Applier) stageAndCheck(ctx context.Context, todo []*pending) error {
 	for _, p := range todo {
 		staged, err := writeStage(p.path, p.item.Data, p.want)
 		if err != nil {
-			return &stageErr{StageStage, err}
+			return &stageErr{StageStage, err, p.item.Name}
 		}
 		p.staged = staged
 	}
@@ -53,7 +55,7 @@ func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 	for _, p := range todo {
 		if reload || a.inPlace(p) {
 			if err := keep(p.path, p.old); err != nil {
-				return &stageErr{StageStage, err}
+				return &stageErr{StageStage, err, p.item.Name}
 			}
 			p.kept = true
 		}
@@ -89,16 +91,16 @@ func (a *Applier) checkInPlace(ctx context.Context, todo []*pending) error {
 
 func (a *Applier) check(ctx context.Context, p *pending, src string) error {
 	if err := ctx.Err(); err != nil {
-		return &stageErr{StageCheck, err}
+		return &stageErr{StageCheck, err, ""}
 	}
 	cmd, err := Expand(p.item.CheckCmd, src, p.item.Dest)
 	if err != nil {
-		return &stageErr{StageCheck, err}
+		return &stageErr{StageCheck, err, p.item.Name}
 	}
 	out, err := a.Run.Run(ctx, cmd, p.item.CheckTimeout)
 	a.logOutput("check_cmd", p.item.Name, cmd, out, err)
 	if err != nil {
-		return &stageErr{StageCheck, withOutput(err, out)}
+		return &stageErr{StageCheck, withOutput(err, out), p.item.Name}
 	}
 	return nil
 }
@@ -111,7 +113,7 @@ func (a *Applier) swapAll(todo []*pending) error {
 		p.swapped = true
 		inPlace, err := swap(p.staged, p.path, p.item.Data, p.want)
 		if err != nil {
-			return &stageErr{StageSwap, err}
+			return &stageErr{StageSwap, err, p.item.Name}
 		}
 		p.staged = ""
 		if inPlace {
@@ -177,13 +179,28 @@ func mark(o Outcome, todo []*pending, err error) Outcome {
 		if !names[r.Name] {
 			continue
 		}
-		if err != nil {
-			r.Err, r.Stage, r.Applied = err, stage, false
-		} else {
+		switch {
+		case err == nil:
 			r.Applied = true
+		case se != nil && se.item != "" && se.item != r.Name:
+			r.Err, r.Stage, r.Applied = siblingErr(se), stage, false
+		default:
+			r.Err, r.Stage, r.Applied = err, stage, false
 		}
 	}
 	return o
+}
+
+// siblingErr is what an item is told when another item of its group failed
+// a step: which one, at what stage, with that one's error (its command,
+// say) but not its command's output, which that item's own result carries.
+func siblingErr(se *stageErr) error {
+	cause := se.err
+	var oe *outputErr
+	if errors.As(cause, &oe) {
+		cause = oe.err
+	}
+	return &stageErr{se.stage, fmt.Errorf("not applied: the %s of %s, in the same group, failed: %w", se.stage, se.item, cause), se.item}
 }
 
 type outputErr struct {

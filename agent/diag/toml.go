@@ -20,7 +20,7 @@ import (
 func DecodeTOML(path string, v any, known func(toml.Key) bool) (tolerated []toml.Key, problems List, err error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, nil, err // os says "read PATH: ..." (or open) already
 	}
 	md, err := toml.Decode(string(data), v)
 	if err != nil {

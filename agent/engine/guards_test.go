@@ -99,3 +99,33 @@ func TestRenderPastMaxOutputFails(t *testing.T) {
 		t.Fatalf("dest = %q", b)
 	}
 }
+
+// TestRefusedValueKeepsTheLastGoodFile: a value hostport refuses (issue 13
+// item 6's nginx injection) fails the render, names the key and leaves the
+// live file as it was; nothing is reloaded.
+func TestRefusedValueKeepsTheLastGoodFile(t *testing.T) {
+	e, out, rel := setup(t, Options{})
+	tm, err := render.Parse("up.tmpl", []byte(`{{range gets "/a/*"}}server {{hostport .Value}};
+{{end}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.tmpl["a"] = tm
+	ctx := context.Background()
+	if sts := e.Sync(ctx, trees("/a/1", "10.0.0.1:80", "/b/1", "y")); !sts[0].OK() {
+		t.Fatal(sts)
+	}
+	reloads := rel.n
+	sts := e.Sync(ctx, trees("/a/1", "10.0.0.1:80", "/a/2", "1.2.3.4:80; } server { listen 9999; } upstream d { server 127.0.0.1:1", "/b/1", "y"))
+	var re *render.Error
+	if sts[0].Outcome != OutcomeFailed || !errors.Is(sts[0].Err, render.ErrInvalidValue) ||
+		!errors.As(sts[0].Err, &re) || re.Key != "/a/2" {
+		t.Fatalf("injected value: %v", sts[0])
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "a")); string(b) != "server 10.0.0.1:80;\n" {
+		t.Fatalf("dest = %q", b)
+	}
+	if rel.n != reloads {
+		t.Fatalf("reloaded after a refused value")
+	}
+}

@@ -4,8 +4,10 @@
 // Every function of confd's template language is defined with confd's exact
 // semantics (kelseyhightower/confd resource/template/template_funcs.go plus
 // the store functions of kelseyhightower/memkv), together with a chosen subset
-// of the functions the maintained fork abtreece/confd added. FuncNames lists
-// them all.
+// of the functions the maintained fork abtreece/confd added, and confwatch's
+// two validators, hostport and mustMatch (validate.go): values are data, and
+// a value that is not what the configuration expects is a render error
+// naming its key (Error.Key, ErrInvalidValue). FuncNames lists them all.
 //
 // A Template is parsed once and may be executed concurrently with different
 // stores: each execution borrows a private clone of the parsed template whose

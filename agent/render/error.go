@@ -15,7 +15,7 @@ var ErrNotExist = errors.New("key does not exist")
 type Error struct {
 	File      string // template path as given to Parse
 	Line, Col int    // 1-based; 0 when unknown
-	Key       string // key whose lookup failed, if any
+	Key       string // key whose lookup failed or whose value was refused, if any
 	Msg       string // message without the position
 	Err       error  // underlying error (text/template's, wrapping the function's)
 }
@@ -65,8 +65,12 @@ func parseError(file, name string, text []byte, err error) *Error {
 func execError(file, name string, err error) *Error {
 	e := &Error{File: file, Msg: err.Error(), Err: err}
 	var ke *keyError
-	if errors.As(err, &ke) {
+	var ve *valueError
+	switch {
+	case errors.As(err, &ke):
 		e.Key = ke.Key
+	case errors.As(err, &ve):
+		e.Key = ve.Key
 	}
 	rest, ok := strings.CutPrefix(e.Msg, "template: "+name+":")
 	if !ok {

@@ -37,7 +37,6 @@ var extraFuncs = template.FuncMap{
 	"regexFind":       regexFind,
 	"regexReplaceAll": regexReplaceAll,
 	"trimPrefix":      strings.TrimPrefix,
-	"repeat":          repeat,
 	"nospace":         nospace,
 	"dict":            createMap,
 	"list":            func(v ...any) []any { return v },
@@ -161,14 +160,14 @@ func values(m map[string]any) []any {
 	return out
 }
 
-// repeat is strings.Repeat bounded to MaxRepeat bytes; a negative count is
-// an error (strings.Repeat panics).
-func repeat(n int, s string) (string, error) {
+// repeat is strings.Repeat bounded to limit bytes; a negative count is an
+// error (strings.Repeat panics).
+func repeat(n int, s string, limit int64) (string, error) {
 	if n < 0 {
 		return "", fmt.Errorf("repeat %d: negative count", n)
 	}
-	if len(s) > 0 && n > MaxRepeat/len(s) {
-		return "", fmt.Errorf("repeat %d of %d bytes: more than %s", n, len(s), Size(MaxRepeat))
+	if len(s) > 0 && int64(n) > limit/int64(len(s)) {
+		return "", fmt.Errorf("repeat %d of %d bytes: more than %s", n, len(s), Size(limit))
 	}
 	return strings.Repeat(s, n), nil
 }

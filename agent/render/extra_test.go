@@ -27,6 +27,10 @@ var extraCases = []fnCase{
 	{name: "dict list append", text: `{{$l := list 1 "b"}}{{$l = append $l 3}}{{$l}} {{index (dict "k" "v") "k"}}`, want: "[1 b 3] v"},
 	{name: "hasKey keys values", text: `{{$m := fromJson "{\"b\":2,\"a\":1}"}}{{hasKey $m "a"}} {{hasKey $m "z"}} {{keys $m}} {{values $m}}`, want: "true false [a b] [1 2]"},
 	{name: "include", store: tree("/a", "1"), text: `{{include "testdata/include/part.tmpl"}}|{{include "testdata/include/part.tmpl" "x"}}`, want: "part 1|part 1 dot=x"},
+	{name: "hostport", store: tree("/s/a", "10.0.0.1:80", "/s/b", "[::1]:81"), text: `{{range gets "/s/*"}}{{hostport .Value}} {{hostport .}} {{end}}`, want: "10.0.0.1:80 10.0.0.1:80 [::1]:81 [::1]:81 "},
+	{name: "hostport refused", store: tree("/s/a", "1.2.3.4:80;"), text: `{{hostport (getv "/s/a")}}`, err: "error calling hostport: invalid value: the value of /s/a: byte ';' at offset 10"},
+	{name: "mustMatch", store: tree("/n", "web-1"), text: `{{mustMatch "[a-z0-9-]+" (getv "/n")}} {{getv "/n" | mustMatch "web-[0-9]"}}`, want: "web-1 web-1"},
+	{name: "mustMatch refused", store: tree("/n", "web 1"), text: `{{mustMatch "[a-z0-9-]+" (getv "/n")}}`, err: `the value of /n: does not match "[a-z0-9-]+" as a whole`},
 	{name: "sha256sum", text: `{{sha256sum "abc"}}`, want: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
 }
 

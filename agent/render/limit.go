@@ -14,7 +14,7 @@ const DefaultMaxOutput = 64 << 20
 // an out-of-memory crash.
 const (
 	MaxSeq    = 1 << 20          // elements seq returns
-	MaxRepeat = DefaultMaxOutput // bytes repeat returns
+	MaxRepeat = DefaultMaxOutput // bytes repeat returns (and no more than max_output)
 )
 
 // ErrTooLarge is wrapped by the error of a render that exceeded its limit.

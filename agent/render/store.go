@@ -35,7 +35,22 @@ func storeFuncs(b *binding) template.FuncMap {
 		"getvs":   b.getvs,
 		"ls":      b.ls,
 		"lsdir":   b.lsdir,
+		// validate.go: they name the key of a refused value
+		"hostport":  b.hostport,
+		"mustMatch": b.mustMatch,
+		"repeat":    b.repeat,
 	}
+}
+
+// repeat is the fork's repeat, bounded to MaxRepeat and to the render's
+// max_output: a string longer than the output may hold is refused before
+// it is built (a count from etcd with max_output = "1MiB" built 64 MiB).
+func (b *binding) repeat(n int, s string) (string, error) {
+	limit := int64(MaxRepeat)
+	if b.max > 0 {
+		limit = min(limit, b.max)
+	}
+	return repeat(n, s, limit)
 }
 
 // exists reports whether key is set.

@@ -1,12 +1,15 @@
 package resource
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/BurntSushi/toml"
 
@@ -80,9 +83,10 @@ func load(file string, opts Options) (*Resource, diag.List) {
 		return len(k) >= 2 && k[0] == "template" && forkKeys[k[1]]
 	})
 	if err != nil {
-		return nil, diag.List{{File: file, Msg: err.Error()}}
+		return nil, diag.List{{File: file, Msg: withoutPath(file, err)}}
 	}
 	data, _ := os.ReadFile(file)
+	data = stripBOM(data)
 	for _, k := range tolerated {
 		line, col := diag.KeyPosition(data, k)
 		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Warning: true,
@@ -101,6 +105,10 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 		line, col := diag.KeyPosition(data, toml.Key{"template", key})
 		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Msg: msg})
 	}
+	warnAt := func(key, msg string) {
+		line, col := diag.KeyPosition(data, toml.Key{"template", key})
+		probs = append(probs, diag.Problem{File: file, Line: line, Col: col, Msg: msg, Warning: true})
+	}
 	r := &Resource{Spec: s, File: file, Name: strings.TrimSuffix(filepath.Base(file), ".toml"),
 		TplDir: filepath.Join(opts.ConfDir, "templates")}
 	if !bytesHasTemplate(data) {
@@ -116,9 +124,35 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 		at("dest", "dest is required")
 	} else if !filepath.IsAbs(s.Dest) {
 		at("dest", fmt.Sprintf("dest = %q must be an absolute path", s.Dest))
+	} else if p := destProblem(s.Dest); p != "" {
+		at("dest", p)
 	}
+	r.Dest = cleanDest(s.Dest)
 	if len(s.Keys) == 0 {
 		at("keys", "keys is empty: the template could read nothing from etcd")
+	}
+	for i, k := range s.Keys {
+		if p, warn := keyProblem(i, k); warn {
+			warnAt("keys", p)
+		} else if p != "" {
+			at("keys", p)
+		}
+	}
+	for _, id := range []struct {
+		key string
+		v   *int
+	}{{"uid", s.UID}, {"gid", s.GID}} {
+		if p := idProblem(id.key, id.v); p != "" {
+			at(id.key, p)
+		}
+	}
+	for _, d := range []struct {
+		key string
+		v   time.Duration
+	}{{"check_cmd_timeout", s.CheckTimeout.Duration}, {"reload_cmd_timeout", s.ReloadTimeout.Duration}} {
+		if d.v < 0 {
+			at(d.key, fmt.Sprintf("%s must not be negative, got %s", d.key, d.v))
+		}
 	}
 	prefix := s.Prefix
 	if opts.Prefix != "" {
@@ -180,6 +214,16 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 		return nil, probs
 	}
 	return r, probs
+}
+
+// withoutPath is err's message for a Problem, which names file already:
+// os's "read FILE: is a directory" becomes "cannot read: is a directory".
+func withoutPath(file string, err error) string {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == file {
+		return "cannot " + pe.Op + ": " + pe.Err.Error()
+	}
+	return err.Error()
 }
 
 // hasUnknownOnly reports whether every error is an unknown key, after which

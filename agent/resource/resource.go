@@ -139,14 +139,24 @@ func (r *Resource) Group() string {
 	}
 }
 
-// parseMode parses confd's octal mode string (base 0, "0644").
+// parseMode parses confd's octal mode string (base 0, "0644"): permission
+// bits only, not all zero.
 func parseMode(s string) (fs.FileMode, error) {
 	if s == "" {
 		return 0, nil
 	}
 	v, err := strconv.ParseUint(s, 0, 32)
-	if err != nil || v > 0o7777 {
+	switch {
+	case err != nil || v > 0o7777:
 		return 0, fmt.Errorf("mode = %q: want an octal mode like \"0644\"", s)
+	case v == 0:
+		// 0 is also apply's "unset" (keep dest's mode, else 0644): refused
+		// rather than silently becoming 0644.
+		return 0, fmt.Errorf("mode = %q gives no permission at all: want a mode like \"0600\"", s)
+	case v&0o7000 != 0:
+		// Octal 04000 is not fs.ModeSetuid: taken as is, the bit was dropped
+		// and the file never compared equal, so every render reloaded.
+		return 0, fmt.Errorf("mode = %q: setuid, setgid and sticky bits are refused (a configuration file has no use for them): want %#o", s, v&0o777)
 	}
 	return fs.FileMode(v), nil
 }

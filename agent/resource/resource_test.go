@@ -58,6 +58,11 @@ func TestPrefixesAndGroups(t *testing.T) {
 	if err := probs.Err(); err != nil {
 		t.Fatal(err)
 	}
+	// A key without a leading / is read as confd reads it, with a warning
+	// naming the line (issue 13 item 14).
+	if len(probs) != 1 || !probs[0].Warning || !strings.Contains(probs[0].Error(), `a.toml:4:1: warning: keys[1] = "lb" does not start with /: it is read as "/lb"`) {
+		t.Errorf("problems %v, want one warning for keys[1]", probs)
+	}
 	a, b := res[0], res[1]
 	if a.Dirs[0] != "/prod/services/apache" || a.Dirs[1] != "/prod/lb" || b.Dirs[0] != "/x" {
 		t.Errorf("dirs %v %v", a.Dirs, b.Dirs)
@@ -90,6 +95,18 @@ func TestResourceChecks(t *testing.T) {
 		{"reload mode", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nreload_unit = \"x.service\"\nreload_mode = \"try-reload-or-restart\"\n", ""},
 		{"unknown reload mode", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nreload_unit = \"x.service\"\nreload_mode = \"start\"\n",
 			`reload_mode = "start": want reload, restart, reload-or-restart or try-reload-or-restart`},
+		// issue 13 item 14: each of these was reported ok.
+		{"dest ending in /", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a/\"\nkeys = [\"/a\"]\n", `a.toml:3:1: dest = "/tmp/a/" ends in /: name a file`},
+		{"dest with ..", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/missing/../a\"\nkeys = [\"/a\"]\n", `a.toml:3:1: dest = "/tmp/missing/../a" has a .. element`},
+		{"empty key", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"\"]\n", `a.toml:4:1: keys[0] is empty`},
+		{"negative check timeout", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\ncheck_cmd = \"true\"\ncheck_cmd_timeout = \"-5s\"\n", "a.toml:6:1: check_cmd_timeout must not be negative"},
+		{"negative reload timeout", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nreload_cmd_timeout = \"-1s\"\n", "a.toml:5:1: reload_cmd_timeout must not be negative"},
+		{"uid out of range", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nuid = 4294967296\n", "a.toml:5:1: uid = 4294967296: want 0 to 4294967294"},
+		{"negative gid", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\ngid = -1\n", "a.toml:5:1: gid = -1: want 0 to 4294967294"},
+		{"mode 0000", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nmode = \"0000\"\n", `a.toml:5:1: mode = "0000" gives no permission at all`},
+		{"setuid mode", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nmode = \"04755\"\n", `a.toml:5:1: mode = "04755": setuid, setgid and sticky bits are refused`},
+		{"same dest after cleaning", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/out/a.conf\"\nkeys = [\"/a\"]\n\n--\nb.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/out//./a.conf\"\nkeys = [\"/b\"]\n", "dest /tmp/out/a.conf is also written by"},
+		{"byte order mark", "a.toml|\ufeff[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n", ""},
 		{"duplicate dest", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n\n--\nb.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/b\"]\n", "dest /tmp/a is also written by"},
 	}
 	for _, tt := range tests {
@@ -165,5 +182,19 @@ func TestNegativeReloadBudgetIsAnError(t *testing.T) {
 	}
 	if r, probs := Load(f, Options{ConfDir: dir}); r != nil || !strings.Contains(probs.Err().Error(), "min_reload_interval") {
 		t.Fatalf("got %v, %v; want a min_reload_interval error", r, probs.Err())
+	}
+}
+
+// TestDirectoryResourceSaysReadOnce: conf.d/x.toml that is a directory was
+// "read X: read X: is a directory" (issue 13 item 16).
+func TestDirectoryResourceSaysReadOnce(t *testing.T) {
+	dir := t.TempDir()
+	p := filepath.Join(dir, "conf.d", "x.toml")
+	if err := os.MkdirAll(p, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, probs := LoadAll(Options{ConfDir: dir})
+	if err := probs.Err(); err == nil || strings.Count(err.Error(), p) != 1 || !strings.Contains(err.Error(), "is a directory") {
+		t.Fatalf("problems %v", err)
 	}
 }

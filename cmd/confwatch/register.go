@@ -15,6 +15,7 @@ const (
 	fRegKey       = "key"
 	fRegValue     = "value"
 	fRegValueJSON = "value-json"
+	fRegFormat    = "value-format"
 	fRegTTL       = "ttl"
 	fRegHTTP      = "check-http"
 	fRegTCP       = "check-tcp"
@@ -62,6 +63,7 @@ func registerFlags() []cli.Flag {
 		&cli.StringFlag{Name: fRegKey, Category: catRegister, Usage: "etcd `KEY` to keep, e.g. /services/web/10.0.0.5:8080 (required)"},
 		&cli.StringFlag{Name: fRegValue, Category: catRegister, Usage: "`VALUE` of the key", EnvVars: env("CONFWATCH_REGISTER_VALUE")},
 		&cli.StringFlag{Name: fRegValueJSON, Category: catRegister, Usage: "`JSON` value of the key, checked to be valid (instead of --value)", EnvVars: env("CONFWATCH_REGISTER_VALUE_JSON")},
+		&cli.StringFlag{Name: fRegFormat, Category: catRegister, Value: register.FormatAny, Usage: "what the value must be: `FORMAT` any, or hostport (IPv4:port, [IPv6]:port or name:port, port 1-65535, nothing else: no ';', space, brace or newline); generated sidekicks use hostport"},
 		&cli.DurationFlag{Name: fRegTTL, Category: catRegister, Value: register.DefaultTTL, Usage: "lease `TTL`: how long the key outlives a crash; a whole number of seconds, at least 1s (etcd silently raises a TTL below its minimum, 2s by default)"},
 		&cli.DurationFlag{Name: fRegDrain, Category: catRegister, Usage: "on stop, keep running `DURATION` after the key is deleted (after the drain barrier, with --ack-prefix), before exiting (lets load balancers drop the backend before systemd stops it; only when the key was registered; a second SIGTERM or SIGINT, e.g. Ctrl-C or systemctl kill, ends it)"},
 		ackPrefixFlag("on stop, wait until every load balancer announcing under `PREFIX` (confwatch run --ack-prefix) has applied the key's deletion: the drain barrier (off when empty)"),
@@ -105,7 +107,7 @@ func registerAction(c *cli.Context) error {
 // --value or --value-json (which may be secret).
 func registerOptions(c *cli.Context) (register.Options, error) {
 	o := register.Options{
-		Key: c.String(fRegKey), TTL: c.Duration(fRegTTL), Interval: c.Duration(fRegInterval),
+		Key: c.String(fRegKey), ValueFormat: c.String(fRegFormat), TTL: c.Duration(fRegTTL), Interval: c.Duration(fRegInterval),
 		Rise: c.Int(fRegRise), Fall: c.Int(fRegFall), Drain: c.Duration(fRegDrain), StartGrace: c.Duration(fRegGrace),
 		DrainTimeout: c.Duration(fRegDrainTO),
 	}

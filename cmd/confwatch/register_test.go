@@ -58,6 +58,10 @@ func TestRegisterRefusesBadFlags(t *testing.T) {
 	}{
 		{"no key", []string{"--value", "v"}, "--key is required"},
 		{"empty key", []string{"--key", "", "--value", "v"}, "--key is empty"},
+		{"relative key", []string{"--key", "services/x", "--value", "v"}, `--key "services/x" does not start with /`},
+		{"unknown value format", []string{"--key", "/k", "--value", "v", "--value-format", "ip"}, `--value-format "ip": want any or hostport`},
+		{"value not host:port, not echoed", []string{"--key", "/k", "--value", "1.2.3.4:80; } s3cret {", "--value-format", "hostport"}, "--value is not host:port (--value-format hostport): byte ';' at offset 10"},
+		{"value with a newline", []string{"--key", "/k", "--value", "1.2.3.4:80\ns3cret", "--value-format", "hostport"}, "--value is not host:port"},
 		{"no value", []string{"--key", "/k"}, "--value or --value-json is required"},
 		{"empty value", []string{"--key", "/k", "--value", ""}, "--value (or CONFWATCH_REGISTER_VALUE) is empty"},
 		{"empty JSON value", []string{"--key", "/k", "--value-json", ""}, "--value-json (or CONFWATCH_REGISTER_VALUE_JSON) is empty"},

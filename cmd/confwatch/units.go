@@ -83,8 +83,19 @@ func generateUnitsCommand() *cli.Command {
 	}
 }
 
+// notEmpty are the generate-units flags an empty value cannot mean
+// anything for: the Spec would take the default for "", so --service "" given
+// (an unset shell variable) made "apache" units without a word.
+var notEmpty = []string{"service", "lb-name", "flavor", "restart", "confwatch", "confdir", "runtime",
+	"runtime-path", "backend-image", "advertise-env", "environment-file", "key-prefix", "health-check", "health-path"}
+
 // specFromFlags builds the units.Spec of a generate-units command line.
 func specFromFlags(c *cli.Context) (units.Spec, error) {
+	for _, n := range notEmpty {
+		if c.IsSet(n) && c.String(n) == "" {
+			return units.Spec{}, fmt.Errorf("--%s is empty (an unset variable?): give a value or leave the flag out", n)
+		}
+	}
 	s := units.Spec{
 		Flavor: c.String("flavor"), Service: c.String("service"), LBName: c.String("lb-name"),
 		Runtime: c.String("runtime"), RuntimePath: c.String("runtime-path"),

@@ -121,6 +121,8 @@ func TestGenerateUnitsStdoutAndErrors(t *testing.T) {
 		want string
 	}{
 		{"service", []string{"--service", "my app"}, "--service:"},
+		{"empty service", []string{"--service", ""}, "--service is empty"},
+		{"empty confwatch", []string{"--confwatch", ""}, "--confwatch is empty"},
 		{"lb-name", []string{"--lb-name", strings.Repeat("a", 250)}, "--lb-name: unit name"},
 		{"health-path", []string{"--health-path", "/x\nExecStart=/bin/evil"}, "--health-path"},
 		{"flavor", []string{"--flavor", "nomad"}, "--flavor:"},

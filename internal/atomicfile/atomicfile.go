@@ -103,7 +103,7 @@ func Overwrite(path string, data []byte, a Attrs) error {
 // Remove deletes path, if it exists, and fsyncs its directory.
 func Remove(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("remove %s: %w", path, err)
+		return opErr("remove", path, err)
 	}
 	return SyncDir(filepath.Dir(path))
 }

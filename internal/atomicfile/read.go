@@ -31,19 +31,19 @@ func Read(path string) (Current, error) {
 		return Current{}, nil
 	}
 	if err != nil {
-		return Current{}, fmt.Errorf("read %s: %w", path, err)
+		return Current{}, opErr("read", path, err)
 	}
 	defer f.Close()
 	fi, err := f.Stat()
 	if err != nil {
-		return Current{}, fmt.Errorf("stat %s: %w", path, err)
+		return Current{}, opErr("stat", path, err)
 	}
 	if !fi.Mode().IsRegular() {
 		return Current{}, fmt.Errorf("read %s: %w (%s)", path, ErrNotRegular, kind(fi.Mode()))
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
-		return Current{}, fmt.Errorf("read %s: %w", path, err)
+		return Current{}, opErr("read", path, err)
 	}
 	m := fi.Mode()
 	c := Current{Exists: true, Data: data, Attrs: Attrs{Mode: m.Perm() | m&(fs.ModeSetuid|fs.ModeSetgid|fs.ModeSticky), UID: -1, GID: -1}}
@@ -57,6 +57,17 @@ func Read(path string) (Current, error) {
 // and owner, so writing it would change nothing.
 func (c Current) Same(data []byte, a Attrs) bool {
 	return c.Exists && bytes.Equal(c.Data, data) && c.Attrs == a
+}
+
+// opErr is "OP PATH: ERR", with the path said once: a *fs.PathError for
+// path (os's "open PATH: ...") gives up its own op and path, keeping its
+// cause (errors.Is with fs.ErrNotExist and the errno still hold).
+func opErr(op, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == path {
+		err = pe.Err
+	}
+	return fmt.Errorf("%s %s: %w", op, path, err)
 }
 
 // kind names a file type for messages.

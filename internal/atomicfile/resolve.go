@@ -23,11 +23,11 @@ func Resolve(path string) (string, error) {
 			return path, nil
 		}
 		if err != nil {
-			return "", fmt.Errorf("resolve %s: %w", path, err)
+			return "", opErr("resolve", path, err)
 		}
 		to, err := os.Readlink(path)
 		if err != nil {
-			return "", fmt.Errorf("resolve %s: %w", path, err)
+			return "", opErr("resolve", path, err)
 		}
 		if !filepath.IsAbs(to) {
 			to = filepath.Join(filepath.Dir(path), to)
