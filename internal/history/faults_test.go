@@ -49,19 +49,23 @@ func (r *rig) waitHealthy(ctx context.Context) {
 // watchMember guesses the member serving the agent's watch: the one whose
 // connection from the agent received the most bytes over a second (the
 // writer's 50 changes a second of ~100-byte values dwarf the prober's
-// answers). -1 when the agent has no connection.
-func (r *rig) watchMember() int {
+// answers), and the bytes of each member. -1 when the agent has no
+// connection.
+func (r *rig) watchMember() (int, []int64) {
 	before := r.agentBytes()
 	time.Sleep(time.Second)
 	after := r.agentBytes()
 	best, most := -1, int64(-1)
+	var by []int64
 	for i, m := range r.c.Members {
 		port := m.Client[strings.LastIndex(m.Client, ":")+1:]
-		if d := after[port] - before[port]; d > most {
+		d := after[port] - before[port]
+		by = append(by, d)
+		if d > most {
 			best, most = i, d
 		}
 	}
-	return best
+	return best, by
 }
 
 // agentBytes sums bytes_received per peer port over the agent's TCP sockets

@@ -45,6 +45,7 @@ type figures struct {
 	leaderLag []time.Duration // worst lag of a revision committed around a leader kill
 	pdp       []time.Duration // put-delete-put: kill of the frozen member to zz=b in the file
 	freezeWs  []Window
+	quorumWs  []Window // no quorum: nothing is promised
 	leaderWs  []Window
 	exits     []string // how SIGTERMed agents exited
 }
@@ -112,7 +113,7 @@ func (r *rig) round(ctx context.Context, t *testing.T, s schedule, round int, re
 
 	for _, d := range s.freezes {
 		step(fmt.Sprintf("freeze the watch member %v", d))
-		m := r.watchMember()
+		m, by := r.watchMember()
 		stalled := strings.Count(r.log("agent.log"), "watch stalled")
 		from := time.Now()
 		r.freeze(m)
@@ -122,16 +123,16 @@ func (r *rig) round(ctx context.Context, t *testing.T, s schedule, round int, re
 		if strings.Count(r.log("agent.log"), "watch stalled") > stalled {
 			f.fromWatch++
 		}
-		t.Logf("froze member %d", m+1)
+		t.Logf("froze member %d (agent bytes per member over a second before: %v)", m+1, by)
 		r.waitHealthy(ctx)
 		time.Sleep(2 * time.Second)
 	}
 
 	step(fmt.Sprintf("quorum loss %v: two followers frozen", s.quorumLoss))
-	r.loseQuorum(ctx, t, s.quorumLoss, false)
+	f.quorumWs = append(f.quorumWs, r.loseQuorum(ctx, s.quorumLoss, false))
 	if s.killQuorum {
 		step(fmt.Sprintf("quorum loss %v: two members killed, the leader among them", s.quorumLoss))
-		r.loseQuorum(ctx, t, s.quorumLoss, true)
+		f.quorumWs = append(f.quorumWs, r.loseQuorum(ctx, s.quorumLoss, true))
 	}
 
 	step("compaction and defrag while the agent is stopped (SIGSTOP)")
@@ -164,14 +165,15 @@ func (r *rig) round(ctx context.Context, t *testing.T, s schedule, round int, re
 }
 
 // loseQuorum freezes two followers (or kills two members, the leader among
-// them) for d.
-func (r *rig) loseQuorum(ctx context.Context, t *testing.T, d time.Duration, kill bool) {
+// them) for d, and returns the window until every member answered again.
+func (r *rig) loseQuorum(ctx context.Context, d time.Duration, kill bool) Window {
 	l := max(r.leader(ctx), 0)
 	victims := []int{(l + 1) % 3, (l + 2) % 3}
 	if kill {
 		victims = []int{l, (l + 1) % 3}
 	}
 	r.setQuorum(false)
+	w := Window{From: time.Now()}
 	for _, v := range victims {
 		if kill {
 			r.kill(v)
@@ -189,7 +191,9 @@ func (r *rig) loseQuorum(ctx context.Context, t *testing.T, d time.Duration, kil
 	}
 	r.setQuorum(true)
 	r.waitHealthy(ctx)
+	w.To = time.Now()
 	time.Sleep(2 * time.Second)
+	return w
 }
 
 // putDeletePut is issue 12 item 1 as a deterministic case: with the watch
@@ -197,7 +201,7 @@ func (r *rig) loseQuorum(ctx context.Context, t *testing.T, d time.Duration, kil
 // the frozen member is killed: the agent's catch-up holds all three events,
 // and the file must end with zz=b.
 func (r *rig) putDeletePut(ctx context.Context, t *testing.T, round int, poll *Poller, f *figures) {
-	m := r.watchMember()
+	m, _ := r.watchMember()
 	r.freeze(m)
 	key := dir + "/zz"
 	a, b := fmt.Sprintf("a%d", round), fmt.Sprintf("b%d", round)
@@ -265,12 +269,25 @@ func (r *rig) finish(ctx context.Context, t *testing.T, s schedule, rec *Recorde
 	must(t, err)
 	ix, err = NewIndex(h, TemplateRenderer(r.tmpl, "", []string{dir}))
 	must(t, err)
-	r.check(t, s, ix, poll, f, convergence, longest, gaps, reads, w)
+	r.check(t, s, h, ix, poll, f, convergence, longest, gaps, reads, w)
+}
+
+// sideEvents lists the events of the sidekicks' keys.
+func sideEvents(h History) string {
+	var b strings.Builder
+	for _, rv := range h.Revs {
+		for _, e := range rv.Events {
+			if strings.Contains(e.Key, "/side") {
+				fmt.Fprintf(&b, "  %d %s %s del=%v\n", rv.Rev, rv.At.Format("15:04:05.000"), e.Key, e.Del)
+			}
+		}
+	}
+	return b.String()
 }
 
 // check matches every file and reload content to the history and reports
 // the figures.
-func (r *rig) check(t *testing.T, s schedule, ix *Index, poll *Poller, f *figures, convergence, longest time.Duration,
+func (r *rig) check(t *testing.T, s schedule, h History, ix *Index, poll *Poller, f *figures, convergence, longest time.Duration,
 	gaps []string, keyReads int, w *writer) {
 	seen, reads := poll.Seen()
 	ms, vs := ix.Check(seen)
@@ -294,12 +311,15 @@ func (r *rig) check(t *testing.T, s schedule, ix *Index, poll *Poller, f *figure
 	for _, g := range gaps {
 		t.Errorf("sidekick key absent while its process ran and the cluster had quorum: %s", g)
 	}
+	if len(gaps) > 0 {
+		t.Logf("sidekick key events:\n%s\nsidekicks' log:\n%s", sideEvents(h), r.log("sidekicks.log"))
+	}
 	for _, e := range f.exits {
 		if e != "0" {
 			t.Errorf("the agent exited %s after SIGTERM", e)
 		}
 	}
-	lags, unseen := ix.Lags(ms, r.excused)
+	lags, unseen := ix.Lags(ms, append(r.excused, f.quorumWs...))
 	worst, _ := Worst(lags, Window{})
 	for _, fw := range f.freezeWs {
 		l, _ := Worst(lags, fw)
@@ -311,10 +331,10 @@ func (r *rig) check(t *testing.T, s schedule, ix *Index, poll *Poller, f *figure
 	}
 	ok, failed, _ := w.counts()
 	t.Logf("figures (%d rounds): writes %d acknowledged, %d failed; states checked %d; file contents checked %d (%d reads); "+
-		"reloads checked %d (%d matched); worst lag %v (revision %d, %d never shown before the agent stopped); "+
+		"reloads checked %d (%d matched); worst lag %v (revision %d at %s, %d never shown before the agent stopped); "+
 		"final convergence %v after the last write; failover from the frozen watch member %v (p95 %v; %d of %d freezes logged a stalled watch); "+
 		"worst lag around a leader kill %v; put-delete-put zz shown %v after the kill; sidekick key reads %d, longest absence %v",
-		s.rounds, ok, failed, ix.States(), len(seen), reads, len(reloads), len(rms), worst.Lag.Round(time.Millisecond), worst.Rev, unseen,
+		s.rounds, ok, failed, ix.States(), len(seen), reads, len(reloads), len(rms), worst.Lag.Round(time.Millisecond), worst.Rev, worst.At.Format("15:04:05.000"), unseen,
 		convergence.Round(time.Millisecond), rounded(f.failovers), p95(f.failovers), f.fromWatch, len(f.freezeWs),
 		rounded(f.leaderLag), rounded(f.pdp), keyReads, longest.Round(time.Millisecond))
 	if s.torture && p95(f.failovers) > 3*time.Second {

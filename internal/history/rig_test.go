@@ -107,7 +107,7 @@ func (r *rig) quorum() bool {
 func (r *rig) put(ctx context.Context, key, val string) (int64, error) {
 	var err error
 	for _, i := range r.live() {
-		cctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
+		cctx, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
 		var resp *clientv3.PutResponse
 		resp, err = r.clis[i].Put(cctx, key, val)
 		cancel()
@@ -121,7 +121,7 @@ func (r *rig) put(ctx context.Context, key, val string) (int64, error) {
 func (r *rig) del(ctx context.Context, key string) (int64, error) {
 	var err error
 	for _, i := range r.live() {
-		cctx, cancel := context.WithTimeout(ctx, 700*time.Millisecond)
+		cctx, cancel := context.WithTimeout(ctx, 400*time.Millisecond)
 		var resp *clientv3.DeleteResponse
 		resp, err = r.clis[i].Delete(cctx, key)
 		cancel()
