@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"sort"
@@ -87,23 +88,59 @@ func excerpt(b []byte) string {
 // observation gets the oldest revision at or after the previous match that
 // renders to it (the greedy choice leaves the most room to the ones after).
 // An observation with no such revision is a violation, and does not move
-// the position.
-func (ix *Index) Check(obs []Observation) ([]Match, []Violation) {
-	var ms []Match
-	var vs []Violation
+// the position, unless rs accepts it as a restore.
+func (ix *Index) Check(obs []Observation, rs *Restores) (ms []Match, vs []Violation, restored []Match) {
 	var pos int64
+	var prev time.Time
 	for _, o := range obs {
 		revs := ix.revs[sha256.Sum256(o.Data)]
 		i := sort.Search(len(revs), func(i int) bool { return revs[i] >= pos })
 		switch {
 		case len(revs) == 0:
 			vs = append(vs, Violation{Observation: o, Kind: "never existed", After: pos})
-		case i == len(revs):
-			vs = append(vs, Violation{Observation: o, Kind: "went backwards", After: pos, Revs: revs})
-		default:
+		case i < len(revs):
 			pos = revs[i]
 			ms = append(ms, Match{Observation: o, Rev: pos})
+		case rs.accepts(prev, o):
+			restored = append(restored, Match{Observation: o, Rev: revs[len(revs)-1]})
+			pos = revs[len(revs)-1]
+			ms = append(ms, Match{Observation: o, Rev: pos})
+		default:
+			vs = append(vs, Violation{Observation: o, Kind: "went backwards", After: pos, Revs: revs})
+		}
+		prev = o.At
+	}
+	return ms, vs, restored
+}
+
+// Restores accepts one kind of backwards step in a file: the agent
+// restarted (at one of Starts) after the previous observation, and the file
+// is back at the content of the last reload before that start. That is what
+// a start does after a kill between swap and reload: apply.Recover puts back
+// the file the service was last reloaded with, then the agent applies the
+// current state again.
+type Restores struct {
+	Starts  []time.Time
+	Reloads []Observation // At is when the reload command ran
+}
+
+func (rs *Restores) accepts(prev time.Time, o Observation) bool {
+	if rs == nil {
+		return false
+	}
+	for _, s := range rs.Starts {
+		if s.Before(prev) || s.After(o.At) {
+			continue
+		}
+		var last *Observation
+		for i := range rs.Reloads {
+			if rs.Reloads[i].At.Before(s) {
+				last = &rs.Reloads[i]
+			}
+		}
+		if last != nil && bytes.Equal(last.Data, o.Data) {
+			return true
 		}
 	}
-	return ms, vs
+	return false
 }

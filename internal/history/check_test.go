@@ -68,7 +68,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ms, vs := ix.Check(obs(t0, tt.seen...))
+			ms, vs, _ := ix.Check(obs(t0, tt.seen...), nil)
 			var revs []int64
 			for _, m := range ms {
 				revs = append(revs, m.Rev)
@@ -82,6 +82,42 @@ func TestCheck(t *testing.T) {
 			}
 			if strings.Join(kinds, ",") != strings.Join(tt.kinds, ",") {
 				t.Errorf("violations %v, want %v", vs, tt.kinds)
+			}
+		})
+	}
+}
+
+// TestCheckRestores: after a restart, the file back at the last reloaded
+// content is a restore; any other backwards step, or one without a restart,
+// is not.
+func TestCheckRestores(t *testing.T) {
+	ix, t0 := testIndex(t)
+	const (
+		s10 = "a=1\n"
+		s11 = "a=1\nb=2\n"
+		s14 = "a=1\nb=2\nzz=b\n"
+	)
+	seen := obs(t0, s10, s11, s10, s14) // at 1.5, 3, 4.5, 6 s
+	reloads := []Observation{{At: t0.Add(2 * time.Second), Data: []byte(s10)}}
+	tests := []struct {
+		name     string
+		starts   []time.Duration
+		restored int
+		bad      int
+	}{
+		{"restart between", []time.Duration{4 * time.Second}, 1, 0},
+		{"no restart", nil, 0, 1},
+		{"restart before the previous observation", []time.Duration{2500 * time.Millisecond}, 0, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rs := &Restores{Reloads: reloads}
+			for _, d := range tt.starts {
+				rs.Starts = append(rs.Starts, t0.Add(d))
+			}
+			_, vs, restored := ix.Check(seen, rs)
+			if len(restored) != tt.restored || len(vs) != tt.bad {
+				t.Errorf("restored %v, violations %v", restored, vs)
 			}
 		})
 	}

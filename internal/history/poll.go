@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -77,7 +78,7 @@ func (p *Poller) Stop() {
 
 // ReadLog reads every file of dir, in name order: the contents a reload
 // command copied there, one file per reload, named so that names sort in
-// reload order (ReloadCommand).
+// reload order (ReloadCommand); At is the time in the name.
 func ReadLog(dir string) ([]Observation, error) {
 	es, err := os.ReadDir(dir)
 	if err != nil {
@@ -97,7 +98,8 @@ func ReadLog(dir string) ([]Observation, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reload log: %w", err)
 		}
-		out = append(out, Observation{Data: b})
+		ns, _ := strconv.ParseInt(n, 10, 64)
+		out = append(out, Observation{At: time.Unix(0, ns), Data: b})
 	}
 	return out, nil
 }

@@ -290,10 +290,16 @@ func sideEvents(h History) string {
 func (r *rig) check(t *testing.T, s schedule, h History, ix *Index, poll *Poller, f *figures, convergence, longest time.Duration,
 	gaps []string, keyReads int, w *writer) {
 	seen, reads := poll.Seen()
-	ms, vs := ix.Check(seen)
 	reloads, err := ReadLog(r.reload)
 	must(t, err)
-	rms, rvs := ix.Check(reloads)
+	ms, vs, restored := ix.Check(seen, &Restores{Starts: r.starts, Reloads: reloads})
+	rms, rvs, _ := ix.Check(reloads, nil)
+	for _, m := range restored {
+		t.Logf("file restored to the last reloaded content (revision %d) at %s, after an agent restart", m.Rev, m.At.Format("15:04:05.000"))
+	}
+	if n := strings.Count(r.log("agent.log"), "restored the previous file"); len(restored) > n {
+		t.Errorf("%d restores accepted, but the agent logged only %d", len(restored), n)
+	}
 	report := func(what string, vs []Violation, n int) {
 		for i, v := range vs {
 			if i == 5 {
@@ -333,10 +339,11 @@ func (r *rig) check(t *testing.T, s schedule, h History, ix *Index, poll *Poller
 	t.Logf("figures (%d rounds): writes %d acknowledged, %d failed; states checked %d; file contents checked %d (%d reads); "+
 		"reloads checked %d (%d matched); worst lag %v (revision %d at %s, %d never shown before the agent stopped); "+
 		"final convergence %v after the last write; failover from the frozen watch member %v (p95 %v; %d of %d freezes logged a stalled watch); "+
-		"worst lag around a leader kill %v; put-delete-put zz shown %v after the kill; sidekick key reads %d, longest absence %v",
+		"worst lag around a leader kill %v; put-delete-put zz shown %v after the kill; sidekick key reads %d, longest absence %v; "+
+		"file restored to the last reload after a restart %d times; agent starts %d",
 		s.rounds, ok, failed, ix.States(), len(seen), reads, len(reloads), len(rms), worst.Lag.Round(time.Millisecond), worst.Rev, worst.At.Format("15:04:05.000"), unseen,
 		convergence.Round(time.Millisecond), rounded(f.failovers), p95(f.failovers), f.fromWatch, len(f.freezeWs),
-		rounded(f.leaderLag), rounded(f.pdp), keyReads, longest.Round(time.Millisecond))
+		rounded(f.leaderLag), rounded(f.pdp), keyReads, longest.Round(time.Millisecond), len(restored), len(r.starts))
 	if s.torture && p95(f.failovers) > 3*time.Second {
 		t.Errorf("failover from a frozen watch member: p95 %v over %d freezes, want at most 3 s (issue 12)", p95(f.failovers), len(f.failovers))
 	}

@@ -43,6 +43,7 @@ type rig struct {
 	noQuorum bool
 	agent    *exec.Cmd
 	excused  []Window // the agent stopped or killed on purpose
+	starts   []time.Time
 	sides    []*sidekick
 }
 
@@ -160,6 +161,7 @@ func (r *rig) startAgent() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.agent = cmd
+	r.starts = append(r.starts, time.Now())
 	if n := len(r.excused); n > 0 && r.excused[n-1].To.IsZero() {
 		r.excused[n-1].To = time.Now()
 	}
