@@ -91,8 +91,7 @@ func excerpt(b []byte) string {
 // the position, unless rs accepts it as a restore.
 func (ix *Index) Check(obs []Observation, rs *Restores) (ms []Match, vs []Violation, restored []Match) {
 	var pos int64
-	var prev time.Time
-	for _, o := range obs {
+	for k, o := range obs {
 		revs := ix.revs[sha256.Sum256(o.Data)]
 		i := sort.Search(len(revs), func(i int) bool { return revs[i] >= pos })
 		switch {
@@ -101,44 +100,33 @@ func (ix *Index) Check(obs []Observation, rs *Restores) (ms []Match, vs []Violat
 		case i < len(revs):
 			pos = revs[i]
 			ms = append(ms, Match{Observation: o, Rev: pos})
-		case rs.accepts(prev, o):
-			restored = append(restored, Match{Observation: o, Rev: revs[len(revs)-1]})
+		case k >= 2 && rs.accepts(obs[k-2], obs[k-1], o):
 			pos = revs[len(revs)-1]
+			restored = append(restored, Match{Observation: o, Rev: pos})
 			ms = append(ms, Match{Observation: o, Rev: pos})
 		default:
 			vs = append(vs, Violation{Observation: o, Kind: "went backwards", After: pos, Revs: revs})
 		}
-		prev = o.At
 	}
 	return ms, vs, restored
 }
 
 // Restores accepts one kind of backwards step in a file: the agent
-// restarted (at one of Starts) after the previous observation, and the file
-// is back at the content of the last reload before that start. That is what
-// a start does after a kill between swap and reload: apply.Recover puts back
-// the file the service was last reloaded with, then the agent applies the
-// current state again.
+// restarted (at one of Starts) after the previous content was seen, and the
+// file is back at the content seen before that one. That is what a start
+// does after a kill between the swap of a candidate and the end of its
+// reload: apply.Recover puts back the previous file, then the agent applies
+// the current state again.
 type Restores struct {
-	Starts  []time.Time
-	Reloads []Observation // At is when the reload command ran
+	Starts []time.Time
 }
 
-func (rs *Restores) accepts(prev time.Time, o Observation) bool {
-	if rs == nil {
+func (rs *Restores) accepts(before, prev, o Observation) bool {
+	if rs == nil || !bytes.Equal(before.Data, o.Data) {
 		return false
 	}
 	for _, s := range rs.Starts {
-		if s.Before(prev) || s.After(o.At) {
-			continue
-		}
-		var last *Observation
-		for i := range rs.Reloads {
-			if rs.Reloads[i].At.Before(s) {
-				last = &rs.Reloads[i]
-			}
-		}
-		if last != nil && bytes.Equal(last.Data, o.Data) {
+		if !s.Before(prev.At) && !s.After(o.At) {
 			return true
 		}
 	}

@@ -87,18 +87,18 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestCheckRestores: after a restart, the file back at the last reloaded
-// content is a restore; any other backwards step, or one without a restart,
-// is not.
+// TestCheckRestores: after a restart, the file back at the content before
+// the last one is a restore; any other backwards step, or one without a
+// restart, is not.
 func TestCheckRestores(t *testing.T) {
 	ix, t0 := testIndex(t)
 	const (
 		s10 = "a=1\n"
 		s11 = "a=1\nb=2\n"
+		s12 = "a=1\nb=2\nzz=a\n"
 		s14 = "a=1\nb=2\nzz=b\n"
 	)
-	seen := obs(t0, s10, s11, s10, s14) // at 1.5, 3, 4.5, 6 s
-	reloads := []Observation{{At: t0.Add(2 * time.Second), Data: []byte(s10)}}
+	seen := obs(t0, s10, s12, s10, s14) // at 1.5, 3, 4.5, 6 s
 	tests := []struct {
 		name     string
 		starts   []time.Duration
@@ -107,11 +107,12 @@ func TestCheckRestores(t *testing.T) {
 	}{
 		{"restart between", []time.Duration{4 * time.Second}, 1, 0},
 		{"no restart", nil, 0, 1},
+		{"restart after it", []time.Duration{5 * time.Second}, 0, 1},
 		{"restart before the previous observation", []time.Duration{2500 * time.Millisecond}, 0, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			rs := &Restores{Reloads: reloads}
+			rs := &Restores{}
 			for _, d := range tt.starts {
 				rs.Starts = append(rs.Starts, t0.Add(d))
 			}

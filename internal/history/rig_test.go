@@ -209,7 +209,7 @@ func (r *rig) agentPid() int {
 // startSidekick runs `confwatch register` for key with a 3 s TTL.
 func (r *rig) startSidekick(key string) {
 	cmd := exec.Command(r.bin, "register", "--config", filepath.Join(r.dir, "confwatch.toml"), "--endpoints", r.endpoints(),
-		"--key", key, "--value", "10.9.9.9:"+filepath.Base(key), "--ttl", "3s", "--log-format", "text")
+		"--key", key, "--value", "10.9.9.9:"+filepath.Base(key), "--ttl", "3s", "--log-format", "text", "--log-level", "debug")
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
 	cmd.Stdout, cmd.Stderr = r.logFile("sidekicks.log"), r.logFile("sidekicks.log")
 	must(r.t, cmd.Start())
