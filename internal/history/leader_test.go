@@ -26,7 +26,7 @@ func TestSidekickKeysThroughLeaderKills(t *testing.T) {
 	must(t, err)
 	defer rec.Close()
 	for i := range 3 {
-		r.startSidekick(fmt.Sprintf("%s/side%d", dir, i+1))
+		r.startSidekick(fmt.Sprintf("%s/side%d", dir, i+1), "3s")
 	}
 	defer r.stopAll()
 	p, w := &presence{r: r}, &writer{r: r}

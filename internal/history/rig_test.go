@@ -206,10 +206,10 @@ func (r *rig) agentPid() int {
 	return r.agent.Process.Pid
 }
 
-// startSidekick runs `confwatch register` for key with a 3 s TTL.
-func (r *rig) startSidekick(key string) {
+// startSidekick runs `confwatch register` for key with a TTL of ttl.
+func (r *rig) startSidekick(key, ttl string) {
 	cmd := exec.Command(r.bin, "register", "--config", filepath.Join(r.dir, "confwatch.toml"), "--endpoints", r.endpoints(),
-		"--key", key, "--value", "10.9.9.9:"+filepath.Base(key), "--ttl", "3s", "--log-format", "text", "--log-level", "debug")
+		"--key", key, "--value", "10.9.9.9:"+filepath.Base(key), "--ttl", ttl, "--log-format", "text", "--log-level", "debug")
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
 	cmd.Stdout, cmd.Stderr = r.logFile("sidekicks.log"), r.logFile("sidekicks.log")
 	must(r.t, cmd.Start())
