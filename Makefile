@@ -35,8 +35,8 @@ test-short:
 # The history checker's long fault schedule (issue 12; make test runs the short one): ROUNDS
 # rounds of every fault (leader kill -9, the watch member frozen 10 s and 25 s, quorum loss by
 # freezing and by killing, compaction while the agent is stopped, agent SIGTERM/kill -9 loops,
-# put-delete-put), about 2.5 minutes each, then each member frozen 25 s with 3 s sidekick leases. The figures to copy into docs/RELIABILITY.md are in
-# the last "figures" line.
+# put-delete-put), about 2.5 minutes each, then each member frozen 25 s with 3 s sidekick
+# leases. The figures to copy into docs/RELIABILITY.md are in TestHistory's "figures" line.
 ROUNDS ?= 4
 torture:
 	CONFWATCH_TORTURE=$(ROUNDS) $(GO) test -count=1 -run '^(TestHistory|TestSidekickKeysThroughLongFreezes)$$' -v -timeout 90m ./internal/history/
