@@ -118,20 +118,11 @@ func registerOptions(c *cli.Context) (register.Options, error) {
 		return o, fmt.Errorf("%w: --%s is required", register.ErrInvalid, fRegKey)
 	}
 	var err error
-	if o.Value, err = register.ValueFrom(setString(c, fRegValue), setString(c, fRegValueJSON)); err != nil {
+	if o.Value, err = register.ValueFrom(ptrIf(c.IsSet(fRegValue), c.String(fRegValue)), ptrIf(c.IsSet(fRegValueJSON), c.String(fRegValueJSON))); err != nil {
 		return o, err
 	}
 	if o.Check, err = register.NewChecker(c.String(fRegHTTP), c.String(fRegTCP)); err != nil {
 		return o, err
 	}
 	return o, o.Validate()
-}
-
-// setString is the value of flag name, nil when it is not set.
-func setString(c *cli.Context, name string) *string {
-	if !c.IsSet(name) {
-		return nil
-	}
-	v := c.String(name)
-	return &v
 }

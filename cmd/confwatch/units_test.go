@@ -154,13 +154,13 @@ func TestGenerateUnitsFlags(t *testing.T) {
 		want []string
 		not  []string
 	}{
-		{"defaults", nil, []string{"--ttl 30s --ack-prefix /confwatch/acks --drain-timeout 30s --drain 2s ", "\nRestartSec=5s\n", "\nTimeoutStopSec=1min\n",
+		{"defaults", nil, []string{"--ttl 30s --ack-prefix /confwatch/acks --drain-timeout 30s --drain 2s ", "\nRestartSec=5s\n", "\nTimeoutStopSec=62s\n",
 			"run --confdir /etc/confd --ack-prefix /confwatch/acks\n"}, []string{"--config"}},
 		{"no barrier", []string{"--ack-prefix", "none"}, []string{"--ttl 30s --drain 2s ", "\nTimeoutStopSec=32s\n"}, []string{"ack-prefix", "drain-timeout"}},
-		{"barrier options", []string{"--ack-prefix", "/lb/acks", "--drain-timeout", "10s"}, []string{"--ack-prefix /lb/acks --drain-timeout 10s --drain 2s ", "\nTimeoutStopSec=40s\n"}, nil},
+		{"barrier options", []string{"--ack-prefix", "/lb/acks", "--drain-timeout", "10s"}, []string{"--ack-prefix /lb/acks --drain-timeout 10s --drain 2s ", "\nTimeoutStopSec=42s\n"}, nil},
 		{"restart-sec 0", []string{"--restart-sec", "0"}, []string{"\nRestartSec=0s\n"}, []string{"RestartSec=5s"}},
 		{"drain 0", []string{"--drain", "0", "--ack-prefix", "none"}, nil, []string{"--drain", "TimeoutStopSec"}},
-		{"long drain", []string{"--drain", "2m"}, []string{"--drain 120s", "\nTimeoutStopSec=150s\n"}, nil},
+		{"long drain", []string{"--drain", "2m"}, []string{"--drain 120s", "\nTimeoutStopSec=3min\n"}, nil},
 		{"config", []string{"--config", "/etc/confwatch/etcd.toml"},
 			[]string{"register --config /etc/confwatch/etcd.toml --key", "run --confdir /etc/confd --config /etc/confwatch/etcd.toml --ack-prefix /confwatch/acks\n"}, nil},
 		{"IPv4-mapped advertise-ip", []string{"--advertise-ip", "::ffff:10.0.0.1"},
