@@ -13,6 +13,7 @@ import (
 // one the watch waits for: the watch would wait for that revision and miss
 // every change until then. A header lower than the position, or from another
 // cluster, is the sign; Seen then asks the watch to check (see watchKey).
+// A request to check before the watch has a position is ignored.
 type position struct {
 	rev     atomic.Int64  // every event up to rev was delivered; 0: not watching yet
 	cluster atomic.Uint64 // the watched etcd's cluster ID; 0: unknown
@@ -35,9 +36,14 @@ func (p *position) set(rev int64, cluster uint64) {
 // another cluster. It never blocks; it is safe for concurrent use. A nil h,
 // or one seen before the watch started, is ignored.
 func (p *position) Seen(h *pb.ResponseHeader) {
-	if h == nil || !p.behind(h.Revision, h.ClusterId) {
-		return
+	if h != nil && p.behind(h.Revision, h.ClusterId) {
+		p.Check()
 	}
+}
+
+// Check asks the watch to check etcd (as when a header was behind): after a
+// reconnect, for one, which may have reached another etcd. It never blocks.
+func (p *position) Check() {
 	select {
 	case p.check <- struct{}{}:
 	default:

@@ -102,6 +102,7 @@ func (r *runner) run(ctx context.Context) error {
 			r.retry = nil
 		case <-up:
 			r.retry = nil // etcd is back: retry now
+			r.pos.Check() // and it may be another etcd, or one restored from a backup
 		}
 	}
 }

@@ -19,7 +19,8 @@ import (
 // the key) and watches from now.
 //
 // When an etcd answer is behind pos or from another cluster (a watch
-// response here, or any other response reported to pos.Seen), watchKey reads
+// response here, or any other response reported to pos.Seen), or when asked
+// to (pos.Check), watchKey reads
 // afresh (a linearizable Get, so a lagging member is not mistaken for a
 // replaced etcd). When etcd is indeed behind, or another cluster, it sends
 // nil and watches from the revision of that read; otherwise it goes on from
@@ -58,7 +59,9 @@ func watchOnce(ctx context.Context, cli *clientv3.Client, key string, pos *posit
 		case <-ctx.Done():
 			return false
 		case <-pos.check:
-			return true
+			if pos.rev.Load() > 0 {
+				return true
+			}
 		case wr, ok := <-wch:
 			switch {
 			case !ok:
