@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -48,6 +49,7 @@ func (r *runner) grant(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("grant lease: %w", err)
 	}
+	r.pos.Seen(g.ResponseHeader)
 	r.lease, r.ttl = g.ID, g.TTL
 	return nil
 }
@@ -59,7 +61,7 @@ func (r *runner) keepAlive(ctx context.Context) error {
 	lost, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		keepLease(kctx, r.cli, r.lease, time.Duration(r.ttl)*time.Second, lost, r.log.Debug)
+		keepLease(kctx, r.cli, r.lease, time.Duration(r.ttl)*time.Second, lost, r.pos.Seen, r.log.Debug)
 	}()
 	r.ka, r.kaStop = lost, func() { stop(); <-done }
 	return nil
@@ -75,8 +77,8 @@ func (r *runner) keepAlive(ctx context.Context) error {
 // ctx ends. A long run of failed renewals alone is not taken as a lost lease:
 // etcd may still hold it (a new leader extends every lease's TTL), and only
 // an answer saying it is gone is evidence; meanwhile the key watch restores
-// the key if it disappears.
-func keepLease(ctx context.Context, cli *clientv3.Client, lease clientv3.LeaseID, ttl time.Duration, lost chan<- struct{}, debug func(string, ...any)) {
+// the key if it disappears. Each renewal's response header goes to seen.
+func keepLease(ctx context.Context, cli *clientv3.Client, lease clientv3.LeaseID, ttl time.Duration, lost chan<- struct{}, seen func(*pb.ResponseHeader), debug func(string, ...any)) {
 	if ttl <= 0 {
 		ttl = 10 * time.Second
 	}
@@ -95,12 +97,13 @@ func keepLease(ctx context.Context, cli *clientv3.Client, lease clientv3.LeaseID
 		}
 		for {
 			cctx, cancel := context.WithTimeout(ctx, bound)
-			_, err := cli.KeepAliveOnce(cctx, lease)
+			resp, err := cli.KeepAliveOnce(cctx, lease)
 			cancel()
 			if ctx.Err() != nil {
 				return
 			}
 			if err == nil {
+				seen(resp.ResponseHeader)
 				renewed = time.Now()
 				break
 			}
@@ -135,6 +138,7 @@ func (r *runner) put(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("put under lease %s: %w", hex(r.lease), err)
 	}
+	r.pos.Seen(resp.Header)
 	r.putRev, r.intact = resp.Header.Revision, true
 	r.log.Debug("put", "value", r.o.Value, "lease", hex(r.lease), "revision", r.putRev)
 	return nil

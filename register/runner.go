@@ -30,8 +30,9 @@ type runner struct {
 	ttl    int64            // granted TTL, seconds
 	ka     <-chan struct{}  // closed when the lease is lost
 	kaStop context.CancelFunc
-	intact bool  // KEY=VALUE is believed in place under lease
-	putRev int64 // revision of the last put; older events are stale
+	intact bool      // KEY=VALUE is believed in place under lease
+	putRev int64     // revision of the last put; older events are stale
+	pos    *position // where the key watch stands; every response header is reported to it
 
 	bo    backoff.Backoff
 	retry <-chan time.Time // pending retry; nil when none
@@ -50,6 +51,7 @@ func newRunner(cli *clientv3.Client, o Options) *runner {
 		gate: Gate{Rise: o.Rise, Fall: o.Fall},
 		want: o.Check == nil,
 		bo:   backoff.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
+		pos:  newPosition(),
 	}
 }
 
@@ -65,7 +67,7 @@ func (r *runner) run(ctx context.Context) error {
 	members := etcd.NewMembers(r.cli, etcd.MemberOptions{})
 	wg.Go(func() { members.Run(gctx) })
 	events := make(chan []*clientv3.Event)
-	wg.Go(func() { watchKey(gctx, r.cli, r.o.Key, events) })
+	wg.Go(func() { watchKey(gctx, r.cli, r.o.Key, r.pos, events, r.log) })
 	up := make(chan struct{}, 1)
 	if conn := r.cli.ActiveConnection(); conn != nil {
 		wg.Go(func() { keepConnected(gctx, conn, up) })
@@ -100,6 +102,7 @@ func (r *runner) run(ctx context.Context) error {
 			r.retry = nil
 		case <-up:
 			r.retry = nil // etcd is back: retry now
+			r.pos.Check() // and it may be another etcd, or one restored from a backup
 		}
 	}
 }

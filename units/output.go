@@ -3,7 +3,9 @@ package units
 import (
 	"fmt"
 	"io"
+	"maps"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -58,8 +60,9 @@ func (o Output) Prepare(spec Spec) (*Outputs, error) {
 // with a line per directory written (and a note when the confdir files were
 // not written where the load balancer reads them) to stderr.
 func (out *Outputs) Write(stdout, stderr io.Writer) error {
-	for dir, fs := range out.targets {
-		if err := CheckWritable(dir, fs, out.o.Force); err != nil {
+	dirs := slices.Sorted(maps.Keys(out.targets))
+	for _, dir := range dirs {
+		if err := CheckWritable(dir, out.targets[dir], out.o.Force); err != nil {
 			return err
 		}
 	}
@@ -71,7 +74,8 @@ func (out *Outputs) Write(stdout, stderr io.Writer) error {
 			fmt.Fprintf(stdout, "# ==> README.md <==\n%s\n", out.readme)
 		}
 	}
-	for dir, fs := range out.targets {
+	for _, dir := range dirs {
+		fs := out.targets[dir]
 		if err := WriteFiles(dir, fs, out.o.Force); err != nil {
 			return err
 		}
