@@ -1,0 +1,163 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/confwatch/confwatch/internal/netlab"
+	"github.com/confwatch/confwatch/internal/sdbox"
+)
+
+// walkBackendExec replaces the quick start's Docker runtime (no Docker in
+// the box) by the README's own alternative, --runtime exec, running the
+// e2e backend, which answers with its port.
+const walkBackendExec = `--runtime exec --backend-exec '/usr/local/bin/e2e-backend -listen {ip}:{port}'`
+
+// TestReadmeWalkthrough follows the README top to bottom as a newcomer on a
+// host where Debian's nginx already serves its default site (issue 14,
+// "Done when"): the package installed as Install says first, then the quick
+// start's commands as the README prints them (read from README.md, changed
+// only where the box needs it: the exec runtime instead of Docker), with
+// etcd on 127.0.0.1:2379 and the quick start's own addresses (the box runs
+// in a network namespace holding 10.0.0.5, so port 80 is its own). Then the
+// service section's agent, started anyway, must refuse as a second agent
+// naming the first. It ends with one agent, nginx serving the registered
+// backends, and no unit failed, starting, restarted or with a job queued.
+func TestReadmeWalkthrough(t *testing.T) {
+	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "/usr/bin/etcd",
+		"/lib/systemd/system/etcd.service", "/usr/bin/dpkg", "/usr/bin/curl")
+	_, backend := binaries(t)
+	deb := debPackage(t, "1.0.0", t.TempDir())
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	install := readmeBlock(t, string(readme), "## Install", "")
+	quick := readmeBlock(t, string(readme), "## Quick start on a real host", "--runtime docker")
+
+	lab := netlab.New(t, netlab.Net{Name: "lan", Subnet: "10.0.0"})
+	host := lab.AddHost(t, "web", 5, "lan") // 10.0.0.5, the README's --advertise-ip
+	units := []string{lbUnit, "nginx.service", "etcd.service", "confwatch.service",
+		"apache@8080.service", "apache-discovery@8080.service", "apache@8081.service", "apache-discovery@8081.service"}
+	x := startBoxWith(t, sdbox.Options{NetNS: host.NS()}, units,
+		sdbox.UnitFile{Name: "etcd.service.d/e2e.conf", Content: etcdDropIn(2379, 2380)})
+	x.run("rm", "-f", "/usr/sbin/policy-rc.d") // a systemd host: let the package start services
+	x.install(backend, "/usr/local/bin/e2e-backend", 0o755)
+	x.install(deb, "/root/dist/"+filepath.Base(deb), 0o644)
+	sh := func(line string) string {
+		t.Helper()
+		out, err := x.Run("sh", "-c", "cd /root && "+line)
+		if err != nil {
+			t.Fatalf("README line %q: %v", line, err)
+		}
+		return out
+	}
+	curl := func() (string, error) { return x.Run("curl", "-sS", "--max-time", "3", "http://127.0.0.1/") }
+
+	x.ctl("start", "etcd.service", "nginx.service")
+	if out, err := curl(); err != nil || !strings.Contains(out, "Welcome to nginx") {
+		t.Fatalf("nginx is not serving its default site before the walk: %q, %v", out, err)
+	}
+
+	// Install: `make deb` is debPackage's build; the rest as printed.
+	for _, line := range install {
+		if strings.HasPrefix(line, "make deb") {
+			continue
+		}
+		t.Logf("$ %s\n%s", line, sh(line))
+	}
+	// Quick start, one README line after the other; the last one, curl,
+	// answers 503 until a backend has registered, so it is polled below.
+	for _, line := range quick {
+		if strings.HasPrefix(line, "curl ") {
+			continue
+		}
+		line = strings.Replace(line, "--runtime docker", walkBackendExec, 1)
+		t.Logf("$ %s\n%s", line, sh(line))
+	}
+	// A second backend, as apache@PORT invites.
+	x.ctl("enable", "--now", "apache@8081.service")
+	for _, port := range []string{"8080", "8081"} {
+		waitFor(t, 20*time.Second, "nginx on 127.0.0.1:80 answers from backend "+port, func() (bool, string) {
+			for range 4 { // round robin over the registered backends
+				if out, err := curl(); err == nil && out == port {
+					return true, ""
+				}
+			}
+			out, err := curl()
+			return false, fmt.Sprintf("%q, %v; %s: %s", out, err, lbUnit, x.prop(lbUnit, "StatusText"))
+		})
+	}
+
+	// The service section is the alternative: a newcomer who starts its
+	// agent anyway is refused (exit 2, not restarted), with the first named.
+	if out, err := x.Systemctl("start", "confwatch.service"); err == nil {
+		t.Errorf("a second agent on /etc/confd started:\n%s", out)
+	}
+	waitFor(t, 10*time.Second, "confwatch.service failed with exit 2", func() (bool, string) {
+		st, code := x.prop("confwatch.service", "ActiveState"), x.prop("confwatch.service", "ExecMainStatus")
+		return st == "failed" && code == "2", st + " " + code
+	})
+	if j := x.Journal("confwatch.service"); !strings.Contains(j, lbUnit) {
+		t.Errorf("the refusal does not name %s:\n%s", lbUnit, j)
+	}
+	x.ctl("reset-failed", "confwatch.service") // that failure was the test's doing
+
+	assertSettled(t, x, units)
+}
+
+// assertSettled checks the walk's end state: one agent (`confwatch run`),
+// no unit failed or between states, no job queued, no restart of units.
+func assertSettled(t *testing.T, x *box, units []string) {
+	t.Helper()
+	agents := x.run("sh", "-c", `for p in /proc/[0-9]*; do tr '\0' ' ' <$p/cmdline 2>/dev/null | grep -E '^[^ ]*confwatch run( |$)'; done; true`)
+	if n := strings.Count(agents, "confwatch run"); n != 1 {
+		t.Errorf("%d agents running, want 1:\n%s", n, agents)
+	}
+	if got := x.prop(lbUnit, "ActiveState"); got != "active" {
+		t.Errorf("%s is %s", lbUnit, got)
+	}
+	if out := strings.TrimSpace(x.ctl("list-units", "--all", "--no-legend", "--plain", "--state=failed,activating,deactivating,reloading,auto-restart")); out != "" {
+		t.Errorf("units failed or not settled:\n%s", out)
+	}
+	if out := strings.TrimSpace(x.ctl("list-jobs", "--no-legend")); out != "" {
+		t.Errorf("jobs left queued:\n%s", out)
+	}
+	for _, u := range units {
+		if n := x.prop(u, "NRestarts"); n != "0" {
+			t.Errorf("%s restarted %s times", u, n)
+		}
+	}
+	if got := x.prop("confwatch.service", "UnitFileState"); got == "enabled" {
+		t.Errorf("confwatch.service is enabled beside %s: the next boot starts a second agent", lbUnit)
+	}
+}
+
+// readmeBlock returns the commands of the first ```sh block after heading
+// in readme (continuation lines joined, comments dropped), failing the
+// test when there is none or it lacks must.
+func readmeBlock(t *testing.T, readme, heading, must string) []string {
+	t.Helper()
+	_, rest, ok := strings.Cut(readme, "\n"+heading+"\n")
+	if !ok {
+		t.Fatalf("README.md has no %q section", heading)
+	}
+	m := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(rest)
+	if m == nil || !strings.Contains(m[1], must) {
+		t.Fatalf("README.md's %q section has no sh block with %q", heading, must)
+	}
+	comment := regexp.MustCompile(`\s+#.*$`)
+	var lines []string
+	for _, l := range strings.Split(strings.ReplaceAll(m[1], "\\\n", " "), "\n") {
+		l = strings.TrimPrefix(strings.TrimSpace(comment.ReplaceAllString(l, "")), "sudo ")
+		if l != "" && !strings.HasPrefix(l, "#") {
+			lines = append(lines, strings.Join(strings.Fields(l), " "))
+		}
+	}
+	return lines
+}
