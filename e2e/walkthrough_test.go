@@ -32,7 +32,8 @@ func TestReadmeWalkthrough(t *testing.T) {
 	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "/usr/bin/etcd",
 		"/lib/systemd/system/etcd.service", "/usr/bin/dpkg", "/usr/bin/curl")
 	_, backend := binaries(t)
-	deb := debPackage(t, "1.0.0", t.TempDir())
+	dir := t.TempDir()
+	deb, upgrade := debPackage(t, "1.0.0", dir), debPackage(t, "1.1.0", dir)
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
@@ -49,6 +50,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 	x.run("rm", "-f", "/usr/sbin/policy-rc.d") // a systemd host: let the package start services
 	x.install(backend, "/usr/local/bin/e2e-backend", 0o755)
 	x.install(deb, "/root/dist/"+filepath.Base(deb), 0o644)
+	x.install(upgrade, "/var/tmp/"+filepath.Base(upgrade), 0o644)
 	sh := func(line string) string {
 		t.Helper()
 		out, err := x.Run("sh", "-c", "cd /root && "+line)
@@ -107,6 +109,13 @@ func TestReadmeWalkthrough(t *testing.T) {
 		t.Errorf("the refusal does not name %s:\n%s", lbUnit, j)
 	}
 	x.ctl("reset-failed", "confwatch.service") // that failure was the test's doing
+
+	// An upgrade restarts confwatch.service when it is enabled and the confdir
+	// holds resources: after the quick start it must stay stopped.
+	x.run("dpkg", "-i", "/var/tmp/"+filepath.Base(upgrade))
+	if got := x.prop("confwatch.service", "ActiveState"); got != "inactive" {
+		t.Errorf("after the package's upgrade confwatch.service is %s, want inactive", got)
+	}
 
 	assertSettled(t, x, units)
 }
