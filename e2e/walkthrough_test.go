@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -38,8 +39,9 @@ func TestReadmeWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	install := readmeBlock(t, string(readme), "## Install", "")
+	install := readmeBlock(t, string(readme), "## Install", "apt install")
 	quick := readmeBlock(t, string(readme), "## Quick start on a real host", "--runtime docker")
+	status := readmeBlock(t, string(readme), "## Quick start on a real host", "confwatch status")
 
 	lab := netlab.New(t, netlab.Net{Name: "lan", Subnet: "10.0.0"})
 	host := lab.AddHost(t, "web", 5, "lan") // 10.0.0.5, the README's --advertise-ip
@@ -81,6 +83,16 @@ func TestReadmeWalkthrough(t *testing.T) {
 		}
 		line = strings.Replace(line, "--runtime docker", walkBackendExec, 1)
 		t.Logf("$ %s\n%s", line, sh(line))
+		if strings.Contains(line, "enable --now "+lbUnit) {
+			// nginx.service's reload returns before its new workers take over.
+			var seen []string
+			took := waitFor(t, 10*time.Second, "nginx answers 503 with no backend registered", func() (bool, string) {
+				code, err := x.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", "http://127.0.0.1/")
+				seen = append(seen, code)
+				return code == "503", fmt.Sprint(code, err)
+			})
+			t.Logf("503 after %v; answers before: %q", took, seen)
+		}
 	}
 	// A second backend, as apache@PORT invites.
 	x.ctl("enable", "--now", "apache@8081.service")
@@ -96,6 +108,21 @@ func TestReadmeWalkthrough(t *testing.T) {
 		})
 	}
 
+	keys := strings.Fields(x.run("etcdctl", "--endpoints", "http://127.0.0.1:2379", "get", "--prefix", "--keys-only", lbKeyDir))
+	if want := []string{lbKeyDir + "10.0.0.5:8080", lbKeyDir + "10.0.0.5:8081"}; !slices.Equal(keys, want) {
+		t.Errorf("registered %q, want %q", keys, want)
+	}
+	if got := upstreams(x.read(lbDest)); !slices.Equal(got, []string{"10.0.0.5:8080", "10.0.0.5:8081"}) {
+		t.Errorf("%s's servers are %q, want the registered backends:\n%s", lbDest, got, x.read(lbDest))
+	}
+	for _, line := range status {
+		out := sh(line)
+		t.Logf("$ %s\n%s", line, out)
+		if !strings.Contains(out, "1 load balancer") || !strings.Contains(out, "applied") {
+			t.Errorf("%s does not show one load balancer that applied:\n%s", line, out)
+		}
+	}
+
 	// The service section is the alternative: a newcomer who starts its
 	// agent anyway is refused (exit 2, not restarted), with the first named.
 	if out, err := x.Systemctl("start", "confwatch.service"); err == nil {
@@ -107,6 +134,8 @@ func TestReadmeWalkthrough(t *testing.T) {
 	})
 	if j := x.Journal("confwatch.service"); !strings.Contains(j, lbUnit) {
 		t.Errorf("the refusal does not name %s:\n%s", lbUnit, j)
+	} else {
+		t.Logf("the second agent's journal:\n%s", j)
 	}
 	x.ctl("reset-failed", "confwatch.service") // that failure was the test's doing
 
@@ -147,22 +176,39 @@ func assertSettled(t *testing.T, x *box, units []string) {
 	}
 }
 
-// readmeBlock returns the commands of the first ```sh block after heading
-// in readme (continuation lines joined, comments dropped), failing the
-// test when there is none or it lacks must.
+// upstreams lists the addresses of the "server ADDR;" lines of an nginx
+// configuration.
+func upstreams(conf string) []string {
+	var addrs []string
+	for _, m := range regexp.MustCompile(`(?m)^\s*server\s+([^\s;{]+)\s*;`).FindAllStringSubmatch(conf, -1) {
+		addrs = append(addrs, m[1])
+	}
+	return addrs
+}
+
+// readmeBlock returns the commands of the first ```sh block holding must in
+// the section of readme under heading (continuation lines joined, comments
+// and sudo dropped), failing the test when there is none.
 func readmeBlock(t *testing.T, readme, heading, must string) []string {
 	t.Helper()
 	_, rest, ok := strings.Cut(readme, "\n"+heading+"\n")
 	if !ok {
 		t.Fatalf("README.md has no %q section", heading)
 	}
-	m := regexp.MustCompile("(?s)```sh\n(.*?)```").FindStringSubmatch(rest)
-	if m == nil || !strings.Contains(m[1], must) {
+	rest, _, _ = strings.Cut(rest, "\n## ")
+	var block string
+	for _, m := range regexp.MustCompile("(?s)```sh\n(.*?)```").FindAllStringSubmatch(rest, -1) {
+		if strings.Contains(m[1], must) {
+			block = m[1]
+			break
+		}
+	}
+	if block == "" {
 		t.Fatalf("README.md's %q section has no sh block with %q", heading, must)
 	}
 	comment := regexp.MustCompile(`\s+#.*$`)
 	var lines []string
-	for _, l := range strings.Split(strings.ReplaceAll(m[1], "\\\n", " "), "\n") {
+	for _, l := range strings.Split(strings.ReplaceAll(block, "\\\n", " "), "\n") {
 		l = strings.TrimPrefix(strings.TrimSpace(comment.ReplaceAllString(l, "")), "sudo ")
 		if l != "" && !strings.HasPrefix(l, "#") {
 			lines = append(lines, strings.Join(strings.Fields(l), " "))
