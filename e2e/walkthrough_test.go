@@ -33,8 +33,7 @@ func TestReadmeWalkthrough(t *testing.T) {
 	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "/usr/bin/etcd",
 		"/lib/systemd/system/etcd.service", "/usr/bin/dpkg", "/usr/bin/curl")
 	_, backend := binaries(t)
-	dir := t.TempDir()
-	deb, upgrade := debPackage(t, "1.0.0", dir), debPackage(t, "1.1.0", dir)
+	deb, upgrade := debOnce(t, "1.0.0"), debOnce(t, "1.1.0")
 	readme, err := os.ReadFile("../README.md")
 	if err != nil {
 		t.Fatal(err)
