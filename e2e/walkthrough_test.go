@@ -52,91 +52,26 @@ func TestReadmeWalkthrough(t *testing.T) {
 	x.install(backend, "/usr/local/bin/e2e-backend", 0o755)
 	x.install(deb, "/root/dist/"+filepath.Base(deb), 0o644)
 	x.install(upgrade, "/var/tmp/"+filepath.Base(upgrade), 0o644)
-	sh := func(line string) string {
-		t.Helper()
-		out, err := x.Run("sh", "-c", "cd /root && "+line)
-		if err != nil {
-			t.Fatalf("README line %q: %v", line, err)
-		}
-		return out
-	}
-	curl := func() (string, error) { return x.Run("curl", "-sS", "--max-time", "3", "http://127.0.0.1/") }
+	w := &walk{t: t, x: x}
 
 	x.ctl("start", "etcd.service", "nginx.service")
-	if out, err := curl(); err != nil || !strings.Contains(out, "Welcome to nginx") {
+	if out, err := w.curl(); err != nil || !strings.Contains(out, "Welcome to nginx") {
 		t.Fatalf("nginx is not serving its default site before the walk: %q, %v", out, err)
 	}
-
-	// Install: `make deb` is debPackage's build; the rest as printed.
 	for _, line := range install {
-		if strings.HasPrefix(line, "make deb") {
-			continue
-		}
-		t.Logf("$ %s\n%s", line, sh(line))
-	}
-	// Quick start, one README line after the other; the last one, curl,
-	// answers 503 until a backend has registered, so it is polled below.
-	for _, line := range quick {
-		if strings.HasPrefix(line, "curl ") {
-			continue
-		}
-		line = strings.Replace(line, "--runtime docker", walkBackendExec, 1)
-		t.Logf("$ %s\n%s", line, sh(line))
-		if strings.Contains(line, "enable --now "+lbUnit) {
-			// nginx.service's reload returns before its new workers take over.
-			var seen []string
-			took := waitFor(t, 10*time.Second, "nginx answers 503 with no backend registered", func() (bool, string) {
-				code, err := x.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", "http://127.0.0.1/")
-				seen = append(seen, code)
-				return code == "503", fmt.Sprint(code, err)
-			})
-			t.Logf("503 after %v; answers before: %q", took, seen)
+		if !strings.HasPrefix(line, "make deb") { // debOnce's build
+			w.sh(line)
 		}
 	}
-	// A second backend, as apache@PORT invites.
-	x.ctl("enable", "--now", "apache@8081.service")
-	for _, port := range []string{"8080", "8081"} {
-		waitFor(t, 20*time.Second, "nginx on 127.0.0.1:80 answers from backend "+port, func() (bool, string) {
-			for range 4 { // round robin over the registered backends
-				if out, err := curl(); err == nil && out == port {
-					return true, ""
-				}
-			}
-			out, err := curl()
-			return false, fmt.Sprintf("%q, %v; %s: %s", out, err, lbUnit, x.prop(lbUnit, "StatusText"))
-		})
-	}
-
-	keys := strings.Fields(x.run("etcdctl", "--endpoints", "http://127.0.0.1:2379", "get", "--prefix", "--keys-only", lbKeyDir))
-	if want := []string{lbKeyDir + "10.0.0.5:8080", lbKeyDir + "10.0.0.5:8081"}; !slices.Equal(keys, want) {
-		t.Errorf("registered %q, want %q", keys, want)
-	}
-	if got := upstreams(x.read(lbDest)); !slices.Equal(got, []string{"10.0.0.5:8080", "10.0.0.5:8081"}) {
-		t.Errorf("%s's servers are %q, want the registered backends:\n%s", lbDest, got, x.read(lbDest))
-	}
+	w.quickStart(quick)
+	x.ctl("enable", "--now", "apache@8081.service") // a second backend, as apache@PORT invites
+	w.serving("10.0.0.5:8080", "10.0.0.5:8081")
 	for _, line := range status {
-		out := sh(line)
-		t.Logf("$ %s\n%s", line, out)
-		if !strings.Contains(out, "1 load balancer") || !strings.Contains(out, "applied") {
+		if out := w.sh(line); !strings.Contains(out, "1 load balancer") || !strings.Contains(out, "applied") {
 			t.Errorf("%s does not show one load balancer that applied:\n%s", line, out)
 		}
 	}
-
-	// The service section is the alternative: a newcomer who starts its
-	// agent anyway is refused (exit 2, not restarted), with the first named.
-	if out, err := x.Systemctl("start", "confwatch.service"); err == nil {
-		t.Errorf("a second agent on /etc/confd started:\n%s", out)
-	}
-	waitFor(t, 10*time.Second, "confwatch.service failed with exit 2", func() (bool, string) {
-		st, code := x.prop("confwatch.service", "ActiveState"), x.prop("confwatch.service", "ExecMainStatus")
-		return st == "failed" && code == "2", st + " " + code
-	})
-	if j := x.Journal("confwatch.service"); !strings.Contains(j, lbUnit) {
-		t.Errorf("the refusal does not name %s:\n%s", lbUnit, j)
-	} else {
-		t.Logf("the second agent's journal:\n%s", j)
-	}
-	x.ctl("reset-failed", "confwatch.service") // that failure was the test's doing
+	w.secondAgentRefused()
 
 	// An upgrade restarts confwatch.service when it is enabled and the confdir
 	// holds resources: after the quick start it must stay stopped.
@@ -144,8 +79,105 @@ func TestReadmeWalkthrough(t *testing.T) {
 	if got := x.prop("confwatch.service", "ActiveState"); got != "inactive" {
 		t.Errorf("after the package's upgrade confwatch.service is %s, want inactive", got)
 	}
-
 	assertSettled(t, x, units)
+}
+
+// walk runs a README's commands in a box.
+type walk struct {
+	t *testing.T
+	x *box
+}
+
+// sh runs one README line in the box's shell, as root in /root; failure
+// fails the test.
+func (w *walk) sh(line string) string {
+	w.t.Helper()
+	out, err := w.x.Run("sh", "-c", "cd /root && "+line)
+	if err != nil {
+		w.t.Fatalf("README line %q: %v", line, err)
+	}
+	w.t.Logf("$ %s\n%s", line, out)
+	return out
+}
+
+// curl is the quick start's last line: a request to nginx on port 80.
+func (w *walk) curl() (string, error) {
+	return w.x.Run("curl", "-sS", "--max-time", "3", "http://127.0.0.1/")
+}
+
+// quickStart runs the quick start's lines in order, Docker replaced by the
+// exec runtime. Its last line, curl, answers 503 until a backend has
+// registered: that 503 is checked after the load balancer's line, and the
+// backends' answers are waited for afterwards (serving).
+func (w *walk) quickStart(lines []string) {
+	w.t.Helper()
+	for _, line := range lines {
+		if strings.HasPrefix(line, "curl ") {
+			continue
+		}
+		w.sh(strings.Replace(line, "--runtime docker", walkBackendExec, 1))
+		if !strings.Contains(line, "enable --now "+lbUnit) {
+			continue
+		}
+		// nginx.service's reload returns before its new workers take over.
+		var seen []string
+		took := waitFor(w.t, 10*time.Second, "nginx answers 503 with no backend registered", func() (bool, string) {
+			code, err := w.x.Run("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "--max-time", "3", "http://127.0.0.1/")
+			seen = append(seen, code)
+			return code == "503", fmt.Sprint(code, err)
+		})
+		w.t.Logf("503 after %v; answers before: %q", took, seen)
+	}
+}
+
+// serving waits until nginx answers from each backend (the e2e backend
+// answers its port), then checks that exactly backends are registered in
+// etcd and rendered into nginx's upstream.
+func (w *walk) serving(backends ...string) {
+	w.t.Helper()
+	for _, b := range backends {
+		_, port, _ := strings.Cut(b, ":")
+		waitFor(w.t, 20*time.Second, "nginx on 127.0.0.1:80 answers from backend "+port, func() (bool, string) {
+			for range 2 * len(backends) { // round robin over the registered backends
+				if out, err := w.curl(); err == nil && out == port {
+					return true, ""
+				}
+			}
+			out, err := w.curl()
+			return false, fmt.Sprintf("%q, %v; %s: %s", out, err, lbUnit, w.x.prop(lbUnit, "StatusText"))
+		})
+	}
+	var want []string
+	for _, b := range backends {
+		want = append(want, lbKeyDir+b)
+	}
+	keys := strings.Fields(w.x.run("etcdctl", "--endpoints", "http://127.0.0.1:2379", "get", "--prefix", "--keys-only", lbKeyDir))
+	if !slices.Equal(keys, want) {
+		w.t.Errorf("registered %q, want %q", keys, want)
+	}
+	if got := upstreams(w.x.read(lbDest)); !slices.Equal(got, backends) {
+		w.t.Errorf("%s's servers are %q, want the registered backends:\n%s", lbDest, got, w.x.read(lbDest))
+	}
+}
+
+// secondAgentRefused starts the service section's agent, the alternative to
+// the quick start's: it must be refused (exit 2, not restarted) naming the
+// first. Its failure, the test's doing, is then reset.
+func (w *walk) secondAgentRefused() {
+	w.t.Helper()
+	if out, err := w.x.Systemctl("start", "confwatch.service"); err == nil {
+		w.t.Errorf("a second agent on /etc/confd started:\n%s", out)
+	}
+	waitFor(w.t, 10*time.Second, "confwatch.service failed with exit 2", func() (bool, string) {
+		st, code := w.x.prop("confwatch.service", "ActiveState"), w.x.prop("confwatch.service", "ExecMainStatus")
+		return st == "failed" && code == "2", st + " " + code
+	})
+	if j := w.x.Journal("confwatch.service"); !strings.Contains(j, lbUnit) {
+		w.t.Errorf("the refusal does not name %s:\n%s", lbUnit, j)
+	} else {
+		w.t.Logf("the second agent's journal:\n%s", j)
+	}
+	w.x.ctl("reset-failed", "confwatch.service")
 }
 
 // assertSettled checks the walk's end state: one agent (`confwatch run`),
