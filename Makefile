@@ -89,7 +89,8 @@ install: build
 	$(BIN) completion zsh > $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_confwatch
 	$(BIN) completion fish > $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/confwatch.fish
 	install -D -m 0644 contrib/confwatch.toml $(DESTDIR)/etc/confwatch/confwatch.toml.example
-	install -D -m 0644 contrib/systemd/confwatch.service $(DESTDIR)/etc/systemd/system/confwatch.service
+	sed 's|/usr/local/bin/confwatch|$(PREFIX)/bin/confwatch|' contrib/systemd/confwatch.service | \
+		install -D -m 0644 /dev/stdin $(DESTDIR)/etc/systemd/system/confwatch.service
 	install -D -m 0644 contrib/polkit/50-confwatch.rules $(DESTDIR)$(PREFIX)/share/doc/confwatch/50-confwatch.rules
 
 # A position-independent Go binary without cgo: no shared library needed, so the

@@ -58,6 +58,32 @@ func debPackage(t *testing.T, version, dir string) string {
 	return strings.TrimSpace(string(out))
 }
 
+var debBuilt struct {
+	sync.Mutex
+	path map[string]string // version -> package under binDir
+}
+
+// debOnce is debPackage built once per run for each version (dpkg-deb's
+// compression takes seconds): for tests that install it, not compare builds.
+func debOnce(t *testing.T, version string) string {
+	t.Helper()
+	debBuilt.Lock()
+	defer debBuilt.Unlock()
+	if p, ok := debBuilt.path[version]; ok {
+		return p
+	}
+	dir := filepath.Join(binDir, "deb-"+version)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	p := debPackage(t, version, dir)
+	if debBuilt.path == nil {
+		debBuilt.path = map[string]string{}
+	}
+	debBuilt.path[version] = p
+	return p
+}
+
 func goTool() string {
 	if p, err := exec.LookPath("go"); err == nil {
 		return p
@@ -120,8 +146,7 @@ func hostHasConfwatch() string {
 // never on the host, which the test checks before and after.
 func TestDebUnderSystemd(t *testing.T) {
 	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "/usr/bin/deb-systemd-helper", "/usr/bin/dpkg")
-	dir := t.TempDir()
-	v1, v2 := debPackage(t, "1.0.0", dir), debPackage(t, "1.1.0", dir)
+	v1, v2 := debOnce(t, "1.0.0"), debOnce(t, "1.1.0")
 	hostBefore := hostHasConfwatch()
 	t.Cleanup(func() {
 		if after := hostHasConfwatch(); after != hostBefore {
