@@ -41,6 +41,8 @@ type Members struct {
 	changed chan struct{} // closed and replaced at each new generation
 	quorum  bool          // some answering member knows a leader
 	probed  bool          // a first round of probes was taken
+
+	conns probeConns // one kept connection per answering member
 }
 
 type member struct {
@@ -69,7 +71,8 @@ func NewMembers(cli *clientv3.Client, o MemberOptions) *Members {
 		o.Fails = 2
 	}
 	m := &Members{cli: cli, all: slices.Clone(cli.Endpoints()), every: o.Every, timeout: o.Timeout, fails: o.Fails,
-		state: map[string]*member{}, changed: make(chan struct{}), quorum: true}
+		state: map[string]*member{}, changed: make(chan struct{}), quorum: true,
+		conns: probeConns{dial: cli.Dial}}
 	for _, ep := range m.all {
 		m.state[ep] = &member{}
 	}
@@ -80,6 +83,7 @@ func NewMembers(cli *clientv3.Client, o MemberOptions) *Members {
 func (m *Members) Run(ctx context.Context) {
 	t := time.NewTicker(m.every)
 	defer t.Stop()
+	defer m.conns.closeAll()
 	for {
 		m.probeAll(ctx)
 		select {
@@ -104,7 +108,7 @@ func (m *Members) probeAll(ctx context.Context) {
 		wg.Go(func() {
 			pctx, cancel := context.WithTimeout(ctx, m.timeout)
 			defer cancel()
-			st, err := m.cli.Status(pctx, ep)
+			st, err := m.conns.status(pctx, ep)
 			res[i] = probe{ep: ep, err: err, leader: err == nil && st.Leader != 0}
 		})
 	}

@@ -16,6 +16,14 @@ type Proxy struct {
 	mu       sync.Mutex
 	down     bool
 	conns    map[net.Conn]bool
+	accepted int
+}
+
+// Accepted is how many client connections the proxy has accepted.
+func (p *Proxy) Accepted() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.accepted
 }
 
 // NewProxy starts a proxy to the server s; it closes with the test.
@@ -44,6 +52,7 @@ func (p *Proxy) serve() {
 			continue
 		}
 		p.conns[c] = true
+		p.accepted++
 		p.mu.Unlock()
 		go p.pipe(c)
 	}
