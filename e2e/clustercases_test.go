@@ -57,18 +57,26 @@ func TestCluster(t *testing.T) {
 	}
 
 	step("0_both_lbs_serve_every_backend", func(t *testing.T) {
-		from := time.Now()
-		waitFor(t, 20*time.Second, "answers from every backend through both LBs", func() (bool, string) {
-			ok, detail := true, ""
-			for _, lb := range c.lbHosts {
-				by, _, _ := summary(l.between(lb.name, from, time.Now()))
-				for _, h := range c.etcdHosts {
-					ok = ok && by[h.port] > 0
+		// servedAll waits until every backend answered through both LBs since from.
+		servedAll := func(from time.Time, what string) {
+			waitFor(t, 20*time.Second, what, func() (bool, string) {
+				ok, detail := true, ""
+				for _, lb := range c.lbHosts {
+					by, _, _ := summary(l.between(lb.name, from, time.Now()))
+					for _, h := range c.etcdHosts {
+						ok = ok && by[h.port] > 0
+					}
+					detail += lb.name + " " + strings.Join(keys(by), ",") + "; "
 				}
-				detail += lb.name + " " + strings.Join(keys(by), ",") + "; "
-			}
-			return ok, detail
-		})
+				return ok, detail
+			})
+		}
+		// The LBs may still be taking in the last registrations when the lab is up
+		// (a 503 from an empty upstream): the steady state begins once both serve
+		// every backend.
+		servedAll(time.Now(), "answers from every backend through both LBs")
+		from := time.Now()
+		servedAll(from, "every backend again through both LBs, in the steady state")
 		noFailures(t, from, lbA, lbB)
 		f.window(l, "0: steady state", from, time.Now(), "")
 	})
