@@ -83,12 +83,7 @@ func TestReloadHoldUnderSystemd(t *testing.T) {
 	defer stopSampling()
 
 	etcd.Put(t, "/e2e/gen", "g0")
-	x.ctl("start", "--no-block", "confwatch.service", "nginx.service")
-	for _, u := range []string{"confwatch.service", "nginx.service"} {
-		if err := x.WaitActive(u, 30*time.Second); err != nil {
-			t.Fatalf("%v\n%s", err, x.Journal("confwatch.service"))
-		}
-	}
+	x.startActive("confwatch.service", "confwatch.service", "nginx.service")
 	waitBody(t, lb+"gen", "g0", 10*time.Second)
 	// The shipped unit's ProtectProc=invisible stays: as root (group 0) the
 	// agent still sees nginx's www-data workers, or nothing would be held.

@@ -381,3 +381,30 @@ func firstFrom(hits []hit, body string) time.Time {
 	}
 	return first
 }
+
+// agentBox boots a box watching agent and nginx.service with units, the
+// built confwatch at /usr/local/bin/confwatch, files written, and nginx's
+// default site removed (so nginx serves only what the agent renders).
+func agentBox(t *testing.T, agent, confwatch string, units []sdbox.UnitFile, files map[string]string) *box {
+	t.Helper()
+	x := startBox(t, []string{agent, "nginx.service"}, units...)
+	x.install(confwatch, "/usr/local/bin/confwatch", 0o755)
+	for p, data := range files {
+		x.write(p, []byte(data), 0o644)
+	}
+	x.run("rm", "-f", "/etc/nginx/sites-enabled/default")
+	return x
+}
+
+// startActive starts units without waiting on the jobs (their ordering is
+// what is under test), then waits up to 30 s for each to be active; a unit
+// that is not fails the test with the agent's journal.
+func (b *box) startActive(agent string, units ...string) {
+	b.t.Helper()
+	b.ctl(append([]string{"start", "--no-block"}, units...)...)
+	for _, u := range units {
+		if err := b.WaitActive(u, 30*time.Second); err != nil {
+			b.t.Fatalf("%v\n%s", err, b.Journal(agent))
+		}
+	}
+}

@@ -99,20 +99,9 @@ func restartWithNginxActive(t *testing.T, c restartCase) {
 	lb := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	b1, b2 := namedBackend(t, "b1"), namedBackend(t, "b2")
 	units, files := c.units(t, confwatch, etcd.Endpoint, port)
-	x := startBox(t, []string{c.agent, "nginx.service"}, units...)
-	x.install(confwatch, "/usr/local/bin/confwatch", 0o755)
-	for p, data := range files {
-		x.write(p, []byte(data), 0o644)
-	}
-	x.run("rm", "-f", "/etc/nginx/sites-enabled/default")
-
+	x := agentBox(t, c.agent, confwatch, units, files)
 	etcd.Put(t, c.keyDir+"b1", b1)
-	x.ctl("start", "--no-block", c.agent, "nginx.service")
-	for _, u := range []string{c.agent, "nginx.service"} {
-		if err := x.WaitActive(u, 30*time.Second); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x.startActive(c.agent, c.agent, "nginx.service")
 	waitBody(t, lb, "b1", 10*time.Second)
 
 	// The agent stops; the backend changes meanwhile; nginx goes on serving b1.

@@ -36,19 +36,9 @@ func TestStopWhileAReloadWaitsBehindIt(t *testing.T) {
 	b1, b2 := namedBackend(t, "b1"), namedBackend(t, "b2")
 	units, files := shippedUnit(blockedClassicResource)(t, confwatch, etcd.Endpoint, port)
 	const agent = "confwatch.service"
-	x := startBox(t, []string{agent, "nginx.service"}, units...)
-	x.install(confwatch, "/usr/local/bin/confwatch", 0o755)
-	for p, data := range files {
-		x.write(p, []byte(data), 0o644)
-	}
-	x.run("rm", "-f", "/etc/nginx/sites-enabled/default")
+	x := agentBox(t, agent, confwatch, units, files)
 	etcd.Put(t, "/services/web/b1", b1)
-	x.ctl("start", "--no-block", agent, "nginx.service")
-	for _, u := range []string{agent, "nginx.service"} {
-		if err := x.WaitActive(u, 30*time.Second); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x.startActive(agent, agent, "nginx.service")
 	waitBody(t, lb, "b1", 10*time.Second)
 	// The first apply's reload (queued behind the agent's start) has ended.
 	waitFor(t, 30*time.Second, "the first apply done, no job queued", func() (bool, string) {
@@ -126,19 +116,9 @@ func TestAgentReloadReloadsNginxWithoutWaiting(t *testing.T) {
 	lb := fmt.Sprintf("http://127.0.0.1:%d/", port)
 	units, files := shippedUnit(webResource)(t, confwatch, etcd.Endpoint, port)
 	const agent = "confwatch.service"
-	x := startBox(t, []string{agent, "nginx.service"}, units...)
-	x.install(confwatch, "/usr/local/bin/confwatch", 0o755)
-	for p, data := range files {
-		x.write(p, []byte(data), 0o644)
-	}
-	x.run("rm", "-f", "/etc/nginx/sites-enabled/default")
+	x := agentBox(t, agent, confwatch, units, files)
 	etcd.Put(t, "/services/web/b1", namedBackend(t, "b1"))
-	x.ctl("start", "--no-block", agent, "nginx.service")
-	for _, u := range []string{agent, "nginx.service"} {
-		if err := x.WaitActive(u, 30*time.Second); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x.startActive(agent, agent, "nginx.service")
 	waitBody(t, lb, "b1", 10*time.Second)
 	nginxPID := x.prop("nginx.service", "MainPID")
 	reloads := strings.Count(x.Journal("nginx.service"), "Reloaded nginx.service")

@@ -35,12 +35,32 @@ func newKillRig(t *testing.T) *killRig {
 // start runs the built binary as `confwatch run` against endpoint.
 func (k *killRig) start(t *testing.T, endpoint string) *exec.Cmd {
 	t.Helper()
-	cmd := exec.Command(k.bin, append([]string{"run"}, k.d.args(endpoint)...)...)
+	return startRun(t, k.bin, k.d, endpoint)
+}
+
+// startRun runs bin as `confwatch run` on d against endpoint, with no
+// notify socket; the process is killed with the test.
+func startRun(t *testing.T, bin string, d *confd, endpoint string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, append([]string{"run"}, d.args(endpoint)...)...)
 	cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	must(t, cmd.Start())
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	return cmd
+}
+
+// waitPIDFile waits until a blocked command has written its pid to path
+// (a whole line), failing with what when it never does.
+func waitPIDFile(t *testing.T, path, what string) {
+	t.Helper()
+	for i := 0; i < 800; i++ {
+		if b, err := os.ReadFile(path); err == nil && strings.HasSuffix(string(b), "\n") {
+			return
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	t.Fatal(what)
 }
 
 // waitReloads waits until the reload log has n lines and returns them.
@@ -63,13 +83,7 @@ func (k *killRig) blockNextReload(t *testing.T) func() {
 	_ = os.Remove(k.pid)
 	return func() {
 		t.Helper()
-		for i := 0; i < 800; i++ {
-			if b, err := os.ReadFile(k.pid); err == nil && strings.HasSuffix(string(b), "\n") {
-				return
-			}
-			time.Sleep(25 * time.Millisecond)
-		}
-		t.Fatal("the reload never started")
+		waitPIDFile(t, k.pid, "the reload never started")
 	}
 }
 
@@ -222,30 +236,14 @@ func TestKillDuringTheStagedCheckLeavesDestAlone(t *testing.T) {
 	pid, blk, bin := filepath.Join(d.dir, "check.pid"), filepath.Join(d.dir, "block"), buildConfwatch(t)
 	check := "echo $$ > " + pid + "; while [ -e " + blk + " ]; do sleep 0.05; done; true {{.src}}"
 	dest := d.classic(t, "check_cmd = \""+check+"\"\n")
-	start := func() *exec.Cmd {
-		cmd := exec.Command(bin, append([]string{"run"}, d.args(srv.Endpoint)...)...)
-		cmd.Env = append(os.Environ(), "NOTIFY_SOCKET=")
-		cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-		must(t, cmd.Start())
-		t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-		return cmd
-	}
-	agent := start()
+	agent := startRun(t, bin, d, srv.Endpoint)
 	waitFile(t, dest, "10.0.0.1:80")
 	good := read(t, dest)
 
 	must(t, os.WriteFile(blk, nil, 0o644))
 	_ = os.Remove(pid)
 	srv.Put(t, "/services/apache/b", "10.0.0.2:80")
-	for i := 0; ; i++ {
-		if b, err := os.ReadFile(pid); err == nil && strings.HasSuffix(string(b), "\n") {
-			break
-		}
-		if i == 800 {
-			t.Fatal("the check never started")
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+	waitPIDFile(t, pid, "the check never started")
 	must(t, agent.Process.Kill())
 	_ = agent.Wait()
 	if b, err := os.ReadFile(pid); err == nil {
@@ -258,7 +256,7 @@ func TestKillDuringTheStagedCheckLeavesDestAlone(t *testing.T) {
 	}
 
 	must(t, os.Remove(blk))
-	start()
+	startRun(t, bin, d, srv.Endpoint)
 	waitFile(t, dest, "10.0.0.2:80")
 	if es, _ := os.ReadDir(d.out); len(es) != 1 {
 		t.Fatalf("left in %s: %v", d.out, es)

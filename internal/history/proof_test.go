@@ -68,14 +68,7 @@ func TestHistory(t *testing.T) {
 	r := newRig(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	for i := range 20 {
-		if _, err := r.put(ctx, fmt.Sprintf("%s/k%02d", dir, i), "seed"); err != nil {
-			t.Fatalf("cluster not usable: %v", err)
-		}
-	}
-	rec, err := Record(ctx, r.c.Endpoints(), dir+"/")
-	must(t, err)
-	defer rec.Close()
+	rec := r.seed(ctx, 20)
 	poll := Poll(r.dest, 5*time.Millisecond)
 	defer poll.Stop()
 	for i := range s.sidekicks {

@@ -266,3 +266,50 @@ func must(t testing.TB, err error) {
 		t.Fatal(err)
 	}
 }
+
+// seed puts n keys k00..k(n-1) under dir (failing the test when the cluster
+// does not take them) and starts a recorder of dir, closed with the test.
+func (r *rig) seed(ctx context.Context, n int) *Recorder {
+	r.t.Helper()
+	for i := range n {
+		if _, err := r.put(ctx, fmt.Sprintf("%s/k%02d", dir, i), "seed"); err != nil {
+			r.t.Fatalf("cluster not usable: %v", err)
+		}
+	}
+	rec, err := Record(ctx, r.c.Endpoints(), dir+"/")
+	must(r.t, err)
+	r.t.Cleanup(rec.Close)
+	return rec
+}
+
+// sidekickKeys runs three sidekicks with lease TTL ttl, a writer and a
+// presence reader of their keys through faults, then fails the test for
+// every absence while quorum held (with the keys' events and the
+// sidekicks' log when there is one).
+func (r *rig) sidekickKeys(ctx context.Context, ttl string, faults func()) {
+	r.t.Helper()
+	rec := r.seed(ctx, 1)
+	for i := range 3 {
+		r.startSidekick(fmt.Sprintf("%s/side%d", dir, i+1), ttl)
+	}
+	defer r.stopAll()
+	p, w := &presence{r: r}, &writer{r: r}
+	var wg sync.WaitGroup
+	pctx, pcancel := context.WithCancel(ctx)
+	wg.Go(func() { p.run(pctx) })
+	wg.Go(func() { w.run(pctx) })
+	time.Sleep(3 * time.Second)
+	faults()
+	pcancel()
+	wg.Wait()
+	longest, gaps, reads := p.report()
+	r.t.Logf("key reads %d, longest absence %v", reads, longest)
+	for _, g := range gaps {
+		r.t.Errorf("absent while quorum held: %s", g)
+	}
+	if len(gaps) > 0 {
+		_, _, rev := r.get(ctx, dir+"/k00")
+		h, _ := rec.History(rev)
+		r.t.Logf("sidekick key events:\n%s\nsidekicks' log:\n%s", sideEvents(h), r.log("sidekicks.log"))
+	}
+}
