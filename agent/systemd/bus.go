@@ -58,18 +58,17 @@ func (s sdConn) close()          { s.c.Close() }
 
 func (s sdConn) property(ctx context.Context, unit, name string) (string, error) {
 	p, err := s.c.GetUnitPropertyContext(ctx, unit, name)
-	if err != nil {
-		return "", classify(err)
-	}
-	v, ok := p.Value.Value().(string)
-	if !ok {
-		return "", fmt.Errorf("property %s of %s is %s, not a string", name, unit, p.Value.Signature())
-	}
-	return v, nil
+	return stringProperty(p, err, unit, name)
 }
 
 func (s sdConn) typeProperty(ctx context.Context, unit, name string) (string, error) {
 	p, err := s.c.GetUnitTypePropertyContext(ctx, unit, unitType(unit), name)
+	return stringProperty(p, err, unit, name)
+}
+
+// stringProperty is the string value of property name of unit as read (p,
+// err), with errors classified.
+func stringProperty(p *sddbus.Property, err error, unit, name string) (string, error) {
 	if err != nil {
 		return "", classify(err)
 	}

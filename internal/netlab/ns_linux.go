@@ -80,43 +80,37 @@ func stale(ns string) bool {
 // exits locked), so no other goroutine of the process ever runs in the namespace; a
 // socket, once made, stays in its namespace.
 func (h *Host) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
-	type result struct {
-		c   net.Conn
-		err error
-	}
-	done := make(chan result, 1)
-	go func() {
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := enter(h.NS()); err != nil {
-			done <- result{err: err}
-			return
-		}
+	return inNS(h.NS(), func() (net.Conn, error) {
 		var d net.Dialer
-		c, err := d.DialContext(ctx, network, addr)
-		done <- result{c, err}
-	}()
-	r := <-done
-	return r.c, r.err
+		return d.DialContext(ctx, network, addr)
+	})
 }
 
 // Listen listens on addr inside the host's namespace (see DialContext).
 func (h *Host) Listen(network, addr string) (net.Listener, error) {
+	return inNS(h.NS(), func() (net.Listener, error) { return net.Listen(network, addr) })
+}
+
+// inNS runs fn on an OS thread that joins network namespace ns and is
+// discarded afterwards (the goroutine exits locked), and returns its result.
+func inNS[T any](ns string, fn func() (T, error)) (T, error) {
 	type result struct {
-		ln  net.Listener
+		v   T
 		err error
 	}
 	done := make(chan result, 1)
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := enter(h.NS()); err != nil {
-			done <- result{err: err}
+		if err := enter(ns); err != nil {
+			var zero T
+			done <- result{zero, err}
 			return
 		}
-		ln, err := net.Listen(network, addr)
-		done <- result{ln, err}
+		v, err := fn()
+		done <- result{v, err}
 	}()
 	r := <-done
-	return r.ln, r.err
+	return r.v, r.err
 }
 
 // enter moves the calling thread into network namespace ns.
