@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -264,3 +266,44 @@ func TestBarrierFailedApplyDoesNotCount(t *testing.T) {
 }
 
 func statuses(n *notes) []string { _, st, _ := n.snapshot(); return st }
+
+// TestDrainIsWaitedAfterTheBarrier: --drain runs in full after the barrier
+// has passed (for requests still in flight on the load balancers' old
+// workers), not counted from the revoke: the barrier held by a slow load
+// balancer is followed by STATUS= "draining 200ms", never a remainder.
+func TestDrainIsWaitedAfterTheBarrier(t *testing.T) {
+	srv := testetcd.Start(t)
+	cli := newClient(t, srv.Endpoint)
+	release := make(chan struct{})
+	var armed atomic.Bool
+	slow := func(ctx context.Context, rev int64) engine.Outcome {
+		if armed.Load() {
+			return held(release)(ctx, rev)
+		}
+		return engine.OutcomeApplied
+	}
+	startLB(t, cli, "lb-a", 5*time.Second, slow)
+	r := start(t, cli, Options{Key: barrierKey, Value: "v", TTL: 5 * time.Second, AckPrefix: ackPrefix,
+		DrainTimeout: time.Minute, Drain: 200 * time.Millisecond})
+	waitFor(t, 5*time.Second, "registered", registered(t, srv.Client, barrierKey, "v", 0))
+	resp, err := srv.Client.Get(context.Background(), barrierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	announced(t, srv.Client, 1, resp.Kvs[0].ModRevision)
+	armed.Store(true)
+	r.cancel()
+	waitFor(t, 10*time.Second, "STATUS= waiting for lb-a", func() bool {
+		return strings.HasPrefix(lastStatus(r.notes), "deregistered; waiting for 1 of 1 load balancer: lb-a")
+	})
+	close(release)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	sts := statuses(r.notes)
+	passed := slices.IndexFunc(sts, func(s string) bool { return strings.HasPrefix(s, "deregistered; all 1 load balancer at rev >= ") })
+	drained := slices.Index(sts, "deregistered; draining 200ms before exit")
+	if passed < 0 || drained < passed {
+		t.Fatalf("want the barrier passing, then the whole drain; statuses: %q", sts)
+	}
+}
