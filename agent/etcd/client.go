@@ -18,12 +18,24 @@ import (
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/backoff"
 
 	"github.com/confwatch/confwatch/agent/config"
 )
 
 // ErrUnreachable is wrapped when no endpoint answered in time.
 var ErrUnreachable = errors.New("etcd unreachable")
+
+// reconnect bounds gRPC's reconnect backoff at a second: its default grows
+// to two minutes, and etcd coming back must be noticed within about a
+// second. (The health loop used to reset the backoff instead; grpc's
+// ResetConnectBackoff reads the connection map unlocked, a data race with
+// the balancer adding connections.)
+var reconnect = grpc.ConnectParams{
+	Backoff:           backoff.Config{BaseDelay: 100 * time.Millisecond, Multiplier: 1.6, Jitter: 0.2, MaxDelay: time.Second},
+	MinConnectTimeout: 5 * time.Second,
+}
 
 // New builds a client from the configuration. It does not wait for a
 // connection (clientv3.New never does); use Probe for that.
@@ -37,6 +49,7 @@ func New(c config.Etcd) (*clientv3.Client, error) {
 		Password:             c.Password,
 		Logger:               zap.NewNop(),
 		MaxCallRecvMsgSize:   math.MaxInt32,
+		DialOptions:          []grpc.DialOption{grpc.WithConnectParams(reconnect)},
 	}
 	tlsCfg, err := tlsConfig(c)
 	if err != nil {

@@ -34,7 +34,6 @@ func (h *health) run(ctx context.Context) {
 	var last healthEvent
 	t := time.NewTicker(h.o.HealthEvery / 4)
 	defer t.Stop()
-	downFor := 0
 	for {
 		if !h.members.Probed() { // nothing known yet: say nothing rather than "reachable"
 			select {
@@ -45,16 +44,6 @@ func (h *health) run(ctx context.Context) {
 			}
 		}
 		ev := h.take()
-		if !ev.up {
-			downFor++
-			// gRPC's reconnect backoff grows to two minutes; etcd coming back
-			// should be noticed within a probe period instead.
-			if conn := h.o.Client.ActiveConnection(); conn != nil && downFor%4 == 1 {
-				conn.ResetConnectBackoff()
-			}
-		} else {
-			downFor = 0
-		}
 		// While down, a new reason is not a new outage: it is logged once.
 		if !known || ev.up != last.up || (ev.up && ev.detail != last.detail) {
 			if known && ev.up == last.up {
