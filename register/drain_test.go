@@ -3,6 +3,7 @@ package register
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -55,5 +56,33 @@ func TestNoDrainWhenNotRegistered(t *testing.T) {
 	}
 	if !strings.Contains(r.log.String(), "not registered when stopped: no drain") {
 		t.Errorf("no log of the skipped drain:\n%s", r.log)
+	}
+}
+
+// TestStopDuringThePutStillDrains: a stop that lands while the put is in
+// flight (the key is already visible to load balancers, the put's answer not
+// yet read) still drains: the key may have been seen, so it is treated as
+// registered. The stop is timed by a watch that cancels Run the moment the
+// put reaches etcd; each round is one chance at the window.
+func TestStopDuringThePutStillDrains(t *testing.T) {
+	srv := testetcd.Start(t)
+	cli := newClient(t, srv.Endpoint)
+	for i := range 20 {
+		k := fmt.Sprintf("%s-%d", key, i)
+		wctx, wcancel := context.WithCancel(context.Background())
+		wch := srv.Client.Watch(wctx, k)
+		r := start(t, cli, Options{Key: k, Value: "v", TTL: 5 * time.Second, Drain: time.Millisecond})
+		for resp := range wch {
+			if len(resp.Events) > 0 {
+				break
+			}
+		}
+		if err := r.stop(t); err != nil {
+			t.Fatalf("round %d: Run: %v", i, err)
+		}
+		wcancel()
+		if strings.Contains(r.log.String(), "not registered when stopped") {
+			t.Fatalf("round %d: the key was in etcd at the stop, but no drain:\n%s", i, r.log)
+		}
 	}
 }

@@ -134,6 +134,7 @@ func backoffTiny(ctx context.Context) bool {
 func (r *runner) put(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
+	r.sent = true
 	resp, err := r.cli.Put(ctx, r.o.Key, r.o.Value, clientv3.WithLease(r.lease))
 	if err != nil {
 		return fmt.Errorf("put under lease %s: %w", hex(r.lease), err)
@@ -173,5 +174,5 @@ func (r *runner) dropLease() {
 	if r.kaStop != nil {
 		r.kaStop()
 	}
-	r.ka, r.kaStop, r.lease, r.intact = nil, nil, 0, false
+	r.ka, r.kaStop, r.lease, r.intact, r.sent = nil, nil, 0, false, false
 }

@@ -31,6 +31,7 @@ type runner struct {
 	ka     <-chan struct{}  // closed when the lease is lost
 	kaStop context.CancelFunc
 	intact bool      // KEY=VALUE is believed in place under lease
+	sent   bool      // a put under lease was sent: the key may be visible, even when its answer was lost
 	putRev int64     // revision of the last put; older events are stale
 	pos    *position // where the key watch stands; every response header is reported to it
 
@@ -39,7 +40,7 @@ type runner struct {
 
 	reported, registered, readySent bool
 	reason                          string
-	heldAtStop                      bool          // registered when ctx ended: a drain is due
+	heldAtStop                      bool          // registered (or a put sent) when ctx ended: a drain is due
 	stopRev                         int64         // revision of the stop's revoke, which deleted the key (0: unknown)
 	waited                          time.Duration // how long the drain barrier waited (logged)
 	graceLogged                     bool          // the first failure within the start grace was logged
@@ -205,9 +206,10 @@ func (r *runner) sync(ctx context.Context) error {
 }
 
 // stop revokes the lease, bounded by stopTimeout, so the key disappears now,
-// and notes whether the key was registered until then (for the drain).
+// and notes whether the key was registered until then, or may have been
+// (a put in flight when ctx ended), for the barrier and the drain.
 func (r *runner) stop() {
-	r.heldAtStop = r.registered
+	r.heldAtStop = r.registered || r.sent
 	if n, ok := r.o.Notify.(interface{ Stopping() error }); ok {
 		_ = n.Stopping()
 	}
