@@ -116,6 +116,7 @@ type pending struct {
 	staged  string
 	swapped bool
 	kept    bool // the previous file is kept beside path (keep)
+	resumed bool // an earlier agent left a reload pending: old is its kept file (Resumed)
 }
 
 // Apply runs the transaction for g. Context cancellation is honoured between
@@ -150,11 +151,12 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	out.Check = time.Since(t0)
 	// The previous files stay on disk until the reload has succeeded (or the
 	// in-place check passed, without a reload): a kill before that leaves
-	// them for Recover, so the next start rolls back to them, not to the
-	// unchecked or unreloaded candidate left at dest.
+	// them for Recover, so the next start puts them back in place of an
+	// unchecked candidate, and rolls back to them, not to the candidate, if
+	// the redone reload of a checked one fails.
 	reload := g.Reload != nil && !a.NoReload
 	if err := a.keepPrevious(todo, reload); err != nil {
-		a.dropPrevious(todo)
+		a.dropKeptNow(todo)
 		return mark(out, todo, err)
 	}
 	if err := a.swapAll(todo); err != nil {
@@ -163,6 +165,9 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	t1 := time.Now()
 	err := a.checkInPlace(ctx, todo)
 	out.Check += time.Since(t1)
+	if err == nil && reload {
+		err = a.passed(todo)
+	}
 	if err != nil {
 		return a.undo(out, todo, err)
 	}
@@ -238,11 +243,16 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	old, err := atomicfile.Read(path)
+	old, resumed, err := Resumed(path)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("the file kept for a pending reload: %w", err)
 	}
-	p := &pending{item: it, path: path, old: old, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
+	if !resumed {
+		if old, err = atomicfile.Read(path); err != nil {
+			return nil, false, err
+		}
+	}
+	p := &pending{item: it, path: path, old: old, resumed: resumed, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
 	w := &p.want
 	if w.Mode == 0 {
 		w.Mode = 0o644
@@ -259,7 +269,9 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	if w.GID < 0 {
 		w.GID = pick(old.Exists && root, old.GID, os.Getegid())
 	}
-	return p, it.Unsettled || !old.Same(it.Data, p.want), nil
+	// A resumed reload is always redone: the service may not have read the
+	// file at dest, whatever it holds.
+	return p, it.Unsettled || resumed || !old.Same(it.Data, p.want), nil
 }
 
 func pick(useOld bool, old, def int) int {
