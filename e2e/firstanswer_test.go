@@ -64,9 +64,9 @@ http {
 // unit, reload_unit and default settings (issue 17 item 3; the figures of
 // docs/BENCHMARKS.md section 6b). Each change puts a new backend key; from
 // the start of the put, /b/<key> is requested through nginx (a new
-// connection every ~1 ms) until the backend answers, which must follow a
-// systemd reload of nginx.service (same main PID, one more "Reloaded" in
-// its journal). Only function is asserted, never timing.
+// connection every ~1 ms) until the backend answers, and each change must
+// bring a systemd reload of nginx.service (one more "Reloaded" in its
+// journal, the same main PID). Only function is asserted, never timing.
 //
 // CONFWATCH_BENCH_FIRSTANSWER (backend counts, default "10") and
 // CONFWATCH_BENCH_FIRSTANSWER_CHANGES (default 5) set the sizes; each size

@@ -54,8 +54,8 @@ const firstAnswerAbout = "`TestFirstAnswerUnderSystemd` (e2e/firstanswer_test.go
 	"is the default: `min_reload_interval` 1 s, but each change comes 1.2 s after the previous one was " +
 	"answered, so it is applied at once; the reload hold (`max_draining` 2) is on, but these requests are " +
 	"short, so old workers exit at once and nothing is held. From the start of each put of a new key, `/b/<key>` is requested " +
-	"through nginx on a new connection every ~1 ms until the backend answers; the test checks that a systemd " +
-	"reload of nginx (same main PID) came before each answer. Check and reload are the agent's own timings, " +
+	"through nginx on a new connection every ~1 ms until the backend answers; the test checks that each change " +
+	"brought a systemd reload of nginx (one more \"Reloaded\" in its journal, the same main PID). Check and reload are the agent's own timings, " +
 	"from the `applied` lines of its journal (reload: the job queued until systemd reports it done). p50 / p95, ms:\n"
 
 func (r *report) firstAnswerTable(p printer) {
