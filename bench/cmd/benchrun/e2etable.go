@@ -18,7 +18,8 @@ func (r *report) e2eTable(p printer) {
 		"(a single change after quiet is applied at once under the default budget too); a peer (`-peer BINARY`, " +
 		"`CONFD=/path make bench`) runs with confd's command line, `-watch -backend etcdv3 -node URL -confdir DIR`, " +
 		"on the same confdir without confwatch's keys. The reload hold (`max_draining`) needs `reload_unit`, so " +
-		"it is not in play here; `TestReloadHoldUnderSystemd` (e2e) measures it under a real systemd. p50 / p95:\n")
+		"it is not in play here; section 6b measures the same path with `reload_unit` under a real systemd, and " +
+		"`TestReloadHoldUnderSystemd` (e2e, section 7) the hold itself. p50 / p95:\n")
 	p("| agent | backends | changes | put → first answer | put → file | file → reload done | reload done → first answer |")
 	p("|---|---:|---:|---:|---:|---:|---:|")
 	for _, x := range r.e2e {

@@ -196,6 +196,11 @@ func (h *harness) runAll(ctx context.Context) error {
 			return err
 		}
 	}
+	if h.o.firstSystemd {
+		if err := h.firstAnswerSection(ctx); err != nil {
+			return err
+		}
+	}
 	if h.o.hold {
 		if err := h.holdSection(ctx); err != nil {
 			return err

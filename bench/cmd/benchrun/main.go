@@ -40,6 +40,7 @@ type options struct {
 	e2eChanges   int
 	peer         string
 	hold         bool
+	firstSystemd bool
 }
 
 func main() {
@@ -94,6 +95,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&e2eSizes, "e2e-sizes", "10,1000,10000", "backend counts for the put → first request through nginx section")
 	fs.IntVar(&o.e2eChanges, "e2e-changes", 40, "measured changes per size and agent in that section")
 	fs.StringVar(&o.peer, "peer", "", "also run that section with `BINARY` on confd's command line (confd, its fork; `CONFD=` in make bench)")
+	fs.BoolVar(&o.firstSystemd, "first-systemd", true, "run section 6b, put → first answer under a real systemd, at -e2e-sizes (root only)")
 	fs.BoolVar(&o.hold, "hold", true, "run the reload hold's e2e test under a real systemd (root only)")
 	fs.BoolVar(&o.micro, "micro", true, "also run the Go micro-benchmarks of the render path")
 	fs.StringVar(&o.benchtime, "benchtime", "500ms", "-benchtime of the micro-benchmarks")

@@ -13,21 +13,22 @@ import (
 
 // report collects every section's results.
 type report struct {
-	started  time.Time
-	machine  machine.Info
-	storage  string
-	loadAt   string // /proc/loadavg at the start
-	loadEnd  string // and at the end
-	env      string // extra agent environment
-	etcd     string
-	latency  []*runResult
-	nginx    []*runResult
-	bursts   []*burstResult
-	e2e      []*e2eResult
-	hold     []map[string]string // section 7, one map per phase
-	micro    []microResult
-	microCmd string
-	notes    []string
+	started     time.Time
+	machine     machine.Info
+	storage     string
+	loadAt      string // /proc/loadavg at the start
+	loadEnd     string // and at the end
+	env         string // extra agent environment
+	etcd        string
+	latency     []*runResult
+	nginx       []*runResult
+	bursts      []*burstResult
+	e2e         []*e2eResult
+	hold        []map[string]string // section 7, one map per phase
+	firstAnswer []map[string]string // section 6b, one map per size
+	micro       []microResult
+	microCmd    string
+	notes       []string
 }
 
 // write renders the report to o.out (stdout when empty).
@@ -76,6 +77,7 @@ func (r *report) markdown(w io.Writer, command string, took time.Duration) {
 	r.burstTable(p)
 	r.nginxTable(p)
 	r.e2eTable(p)
+	r.firstAnswerTable(p)
 	r.holdTable(p)
 	r.microTable(p)
 	for _, n := range r.notes {
