@@ -41,22 +41,10 @@ reload_unit = "nginx.service"
 // the key's value, so /b/<key> is answered by its backend only once nginx
 // runs a configuration that has it (404 before).
 func firstAnswerTemplate(port int) string {
-	return `user www-data;
-worker_processes 1;
-pid /run/nginx.pid;
-error_log /var/log/nginx/error.log;
-events { worker_connections 1024; }
-http {
-    access_log off;
-    server {
-        listen 127.0.0.1:` + strconv.Itoa(port) + `;
-{{- range gets "/e2e/backends/*"}}
+	return boxNginxConf(port, `{{- range gets "/e2e/backends/*"}}
         location = /b/{{base .Key}} { proxy_pass http://{{.Value}}; }
 {{- end}}
-        location / { return 404; }
-    }
-}
-`
+        location / { return 404; }`)
 }
 
 // TestFirstAnswerUnderSystemd: put → first request answered by the new

@@ -28,24 +28,30 @@ max_hold = "%s"
 	drainingTitle = "nginx: worker process is shutting down"
 )
 
-// holdTemplate: one worker per generation; /gen answers the generation's
-// value, /slow goes to a backend that holds each answer until released, so
-// every generation that took a /slow request drains until then.
-func holdTemplate(port int, slow string) string {
+// boxNginxConf is an nginx.conf for Debian's nginx.service in a box: one
+// worker, one server on 127.0.0.1:port holding locations.
+func boxNginxConf(port int, locations string) string {
 	return `user www-data;
 worker_processes 1;
 pid /run/nginx.pid;
 error_log /var/log/nginx/error.log;
-events { worker_connections 256; }
+events { worker_connections 1024; }
 http {
     access_log off;
     server {
         listen 127.0.0.1:` + strconv.Itoa(port) + `;
-        location /gen { return 200 "{{getv "/e2e/gen"}}"; }
-        location /slow { proxy_pass http://` + slow + `; }
+` + locations + `
     }
 }
 `
+}
+
+// holdTemplate: one worker per generation; /gen answers the generation's
+// value, /slow goes to a backend that holds each answer until released, so
+// every generation that took a /slow request drains until then.
+func holdTemplate(port int, slow string) string {
+	return boxNginxConf(port, `        location /gen { return 200 "{{getv "/e2e/gen"}}"; }
+        location /slow { proxy_pass http://`+slow+`; }`)
 }
 
 // TestReloadHoldUnderSystemd: Debian's nginx under a real systemd, the

@@ -1,10 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
-	"os/exec"
 	"strconv"
 	"strings"
 )
@@ -26,21 +24,9 @@ func (h *harness) firstAnswerSection(ctx context.Context) error {
 	for i, n := range h.o.e2eSizes {
 		sizes[i] = strconv.Itoa(n)
 	}
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-timeout", "60m",
-		"-run", "^TestFirstAnswerUnderSystemd$", "./e2e")
-	cmd.Dir = h.module
-	cmd.Env = append(os.Environ(), "CONFWATCH_BENCH_FIRSTANSWER="+strings.Join(sizes, ","),
-		"CONFWATCH_BENCH_FIRSTANSWER_CHANGES="+strconv.Itoa(h.o.e2eChanges))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	err := cmd.Run()
-	h.rep.firstAnswer = parseHold(out.Bytes())
-	switch {
-	case err != nil:
-		h.rep.notes = append(h.rep.notes, "section 6b: TestFirstAnswerUnderSystemd failed: "+lastLines(out.String(), 5))
-	case len(h.rep.firstAnswer) == 0:
-		h.rep.notes = append(h.rep.notes, "section 6b: TestFirstAnswerUnderSystemd did not run: "+lastLines(out.String(), 3))
-	}
+	h.rep.firstAnswer = h.benchTest(ctx, "section 6b", "TestFirstAnswerUnderSystemd", []string{
+		"CONFWATCH_BENCH_FIRSTANSWER=" + strings.Join(sizes, ","),
+		"CONFWATCH_BENCH_FIRSTANSWER_CHANGES=" + strconv.Itoa(h.o.e2eChanges)})
 	h.logf("put → first answer under systemd: %d sizes measured", len(h.rep.firstAnswer))
 	return nil
 }

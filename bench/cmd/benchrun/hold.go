@@ -19,20 +19,29 @@ func (h *harness) holdSection(ctx context.Context) error {
 		h.rep.notes = append(h.rep.notes, "not root: section 7 (the reload hold under systemd) skipped")
 		return nil
 	}
-	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-run", "^TestReloadHoldUnderSystemd$", "./e2e")
+	h.rep.hold = h.benchTest(ctx, "section 7", "TestReloadHoldUnderSystemd", nil)
+	h.logf("reload hold: %d phases measured", len(h.rep.hold))
+	return nil
+}
+
+// benchTest runs one e2e test (with env added to the environment) and
+// returns its "bench:" lines (parseHold); a failure, or a run that logged
+// none, goes into the report's notes under section.
+func (h *harness) benchTest(ctx context.Context, section, test string, env []string) []map[string]string {
+	cmd := exec.CommandContext(ctx, "go", "test", "-count=1", "-v", "-timeout", "60m", "-run", "^"+test+"$", "./e2e")
 	cmd.Dir = h.module
+	cmd.Env = append(os.Environ(), env...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err := cmd.Run()
-	h.rep.hold = parseHold(out.Bytes())
+	lines := parseHold(out.Bytes())
 	switch {
 	case err != nil:
-		h.rep.notes = append(h.rep.notes, "section 7: TestReloadHoldUnderSystemd failed: "+lastLines(out.String(), 5))
-	case len(h.rep.hold) == 0:
-		h.rep.notes = append(h.rep.notes, "section 7: TestReloadHoldUnderSystemd did not run: "+lastLines(out.String(), 3))
+		h.rep.notes = append(h.rep.notes, section+": "+test+" failed: "+lastLines(out.String(), 5))
+	case len(lines) == 0:
+		h.rep.notes = append(h.rep.notes, section+": "+test+" did not run: "+lastLines(out.String(), 3))
 	}
-	h.logf("reload hold: %d phases measured", len(h.rep.hold))
-	return nil
+	return lines
 }
 
 // parseHold reads the test's "bench: k=v ..." lines, one map per phase.
