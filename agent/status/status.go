@@ -154,15 +154,19 @@ func (t *Tracker) Ready() bool {
 }
 
 // Line is the STATUS= text, e.g.
-// "rev 1234 · 2 ok, 1 refused (nginx: refused: /services/apache/ empty) · etcd ok · applied 3s ago".
+// "rev 1234 · 2 ok, 1 refused (nginx: refused: /services/apache/ empty) · etcd ok · applied 3s ago";
+// "nothing applied yet" instead of the revision until a render was applied.
 func (t *Tracker) Line(now time.Time) string {
 	var parts []string
 	if t.note != "" {
 		parts = append(parts, t.note)
 	}
-	if !t.synced && !t.carried {
+	switch {
+	case !t.synced && !t.carried:
 		parts = append(parts, "waiting for the first etcd sync")
-	} else {
+	case t.revision == 0: // no render applied or found up to date yet (the first apply failed)
+		parts = append(parts, "nothing applied yet")
+	default:
 		parts = append(parts, fmt.Sprintf("rev %d", t.revision))
 	}
 	parts = append(parts, t.resources())

@@ -25,6 +25,7 @@ func TestReadyAndLine(t *testing.T) {
 		{"refused, strict", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, nil, false, []string{"1 ok, 1 refused (b: refused: /services/apache/ empty)"}},
 		{"refused, dest present", ReadyDestPresent, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, refused}, true, nil, true, nil},
 		{"member out", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, {Name: "b", Outcome: engine.OutcomeApplied}}, true, errors.New("etcd member http://10.0.0.2:2379 not answering since 10:04:05; using 2 of 3"), true, []string{"etcd degraded since", "(etcd member http://10.0.0.2:2379 not answering since 10:04:05; using 2 of 3)"}},
+		{"first apply failed", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeFailed, Revision: 3, Err: errors.New("check: exit status 1")}}, true, nil, false, []string{"nothing applied yet · 1 failing"}},
 		{"etcd down", ReadyApplied, []engine.Result{{Name: "a", Outcome: engine.OutcomeApplied}, {Name: "b", Outcome: engine.OutcomeApplied}}, false, nil, true, []string{"etcd unreachable since"}},
 	}
 	for _, tt := range tests {
@@ -39,6 +40,9 @@ func TestReadyAndLine(t *testing.T) {
 				t.Errorf("Ready() = %v", !tt.wantReady)
 			}
 			line := tr.Line(time.Now())
+			if strings.Contains(line, "rev 0") {
+				t.Errorf("line %q shows revision 0", line)
+			}
 			for _, w := range tt.wantLine {
 				if !strings.Contains(line, w) {
 					t.Errorf("line %q lacks %q", line, w)
