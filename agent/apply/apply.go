@@ -116,7 +116,6 @@ type pending struct {
 	staged  string
 	swapped bool
 	kept    bool // the previous file is kept beside path (keep)
-	resumed bool // an earlier agent left a reload pending: old is its kept file (Resumed)
 }
 
 // Apply runs the transaction for g. Context cancellation is honoured between
@@ -151,12 +150,11 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	out.Check = time.Since(t0)
 	// The previous files stay on disk until the reload has succeeded (or the
 	// in-place check passed, without a reload): a kill before that leaves
-	// them for Recover, so the next start puts them back in place of an
-	// unchecked candidate, and rolls back to them, not to the candidate, if
-	// the redone reload of a checked one fails.
+	// them for Recover, so the next start rolls back to them, not to the
+	// unchecked or unreloaded candidate left at dest.
 	reload := g.Reload != nil && !a.NoReload
 	if err := a.keepPrevious(todo, reload); err != nil {
-		a.dropKeptNow(todo)
+		a.dropPrevious(todo)
 		return mark(out, todo, err)
 	}
 	if err := a.swapAll(todo); err != nil {
@@ -165,9 +163,6 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	t1 := time.Now()
 	err := a.checkInPlace(ctx, todo)
 	out.Check += time.Since(t1)
-	if err == nil && reload {
-		err = a.passed(todo)
-	}
 	if err != nil {
 		return a.undo(out, todo, err)
 	}
@@ -243,16 +238,11 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	old, resumed, err := Resumed(path)
+	old, err := atomicfile.Read(path)
 	if err != nil {
-		return nil, false, fmt.Errorf("the file kept for a pending reload: %w", err)
+		return nil, false, err
 	}
-	if !resumed {
-		if old, err = atomicfile.Read(path); err != nil {
-			return nil, false, err
-		}
-	}
-	p := &pending{item: it, path: path, old: old, resumed: resumed, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
+	p := &pending{item: it, path: path, old: old, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
 	w := &p.want
 	if w.Mode == 0 {
 		w.Mode = 0o644
@@ -269,9 +259,7 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	if w.GID < 0 {
 		w.GID = pick(old.Exists && root, old.GID, os.Getegid())
 	}
-	// A resumed reload is always redone: the service may not have read the
-	// file at dest, whatever it holds.
-	return p, it.Unsettled || resumed || !old.Same(it.Data, p.want), nil
+	return p, it.Unsettled || !old.Same(it.Data, p.want), nil
 }
 
 func pick(useOld bool, old, def int) int {

@@ -12,14 +12,10 @@
 //     the group failed.
 //
 // A check without {{.src}} (check_in_place, `nginx -t` style) runs after the
-// swap. The previous file is kept beside dest until the check passed and the
-// reload ended (or the rollback finished): as ".NAME.confwatch-prev" while
-// the candidate at dest is unchecked, which Recover, at the next start, puts
-// back; as ".NAME.confwatch-reload-prev" once only the reload is pending,
-// which Recover leaves beside the candidate, so that the next apply redoes
-// the reload and rolls back to it only if that reload fails (the file never
-// goes back to an older state for a moment). Recover also sweeps staged
-// files a crash left behind.
+// swap; the previous file is then kept beside dest (".NAME.confwatch-prev")
+// until the check passed or the rollback finished, and Recover, at the next
+// start, puts it back if the agent died in between. Recover also sweeps
+// staged files a crash left behind.
 //
 // A symlinked destination is written through: its target is replaced in its
 // own directory and the link stays. A destination that is not a regular file

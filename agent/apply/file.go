@@ -53,18 +53,10 @@ func restore(dest string, old atomicfile.Current) error {
 	return err
 }
 
-// Names of the files kept beside dest while an apply is under way. The
-// first pair says the candidate at dest is not yet checked (an in-place check
-// runs): Recover puts the previous file back. The second says the candidate
-// passed its check and only its reload is pending: Recover leaves the
-// candidate, and the next apply redoes the reload with the kept file as its
-// rollback target (see Resumed).
+// Names of the files kept beside dest during an in-place check.
 const (
 	prevSuffix   = stageInfix + "prev"   // ".NAME.confwatch-prev": dest as it was
 	absentSuffix = stageInfix + "absent" // ".NAME.confwatch-absent": dest did not exist
-
-	reloadPrevSuffix   = stageInfix + "reload-prev"   // dest as it was; the candidate is checked
-	reloadAbsentSuffix = stageInfix + "reload-absent" // dest did not exist; the candidate is checked
 )
 
 func hidden(dest, suffix string) string {
@@ -72,16 +64,11 @@ func hidden(dest, suffix string) string {
 }
 
 // keep durably records what dest holds now beside it: a copy of the file,
-// or a marker that there was none; checked says the candidate about to be
-// swapped in has passed its check (its reload alone is pending).
-func keep(dest string, old atomicfile.Current, checked bool) error {
-	prev, absent := prevSuffix, absentSuffix
-	if checked {
-		prev, absent = reloadPrevSuffix, reloadAbsentSuffix
-	}
-	name, data, attrs := hidden(dest, prev), old.Data, old.Attrs
+// or a marker that there was none.
+func keep(dest string, old atomicfile.Current) error {
+	name, data, attrs := hidden(dest, prevSuffix), old.Data, old.Attrs
 	if !old.Exists {
-		name, data, attrs = hidden(dest, absent), nil, atomicfile.Attrs{Mode: 0o600, UID: -1, GID: -1}
+		name, data, attrs = hidden(dest, absentSuffix), nil, atomicfile.Attrs{Mode: 0o600, UID: -1, GID: -1}
 	}
 	tmp, err := writeStage(dest, data, attrs)
 	if err != nil {
@@ -94,104 +81,43 @@ func keep(dest string, old atomicfile.Current, checked bool) error {
 	return nil
 }
 
-// checked turns the kept file of an in-place check into the kept file of a
-// pending reload, once the check has passed: from here a kill leaves the
-// candidate at dest and the reload is redone.
-func checked(dest string) error {
-	for from, to := range map[string]string{prevSuffix: reloadPrevSuffix, absentSuffix: reloadAbsentSuffix} {
-		if !exists(hidden(dest, from)) {
-			continue
-		}
-		if err := atomicfile.Rename(hidden(dest, from), hidden(dest, to)); err != nil {
-			return fmt.Errorf("keep the previous file: %w", err)
-		}
-	}
-	return nil
-}
-
 // unkeep removes what keep wrote.
 func unkeep(dest string) error {
-	var errs []error
-	for _, s := range []string{prevSuffix, absentSuffix, reloadPrevSuffix, reloadAbsentSuffix} {
-		errs = append(errs, atomicfile.Remove(hidden(dest, s)))
-	}
-	return errors.Join(errs...)
+	return errors.Join(atomicfile.Remove(hidden(dest, prevSuffix)), atomicfile.Remove(hidden(dest, absentSuffix)))
 }
-
-// Resumed reads the file kept beside path (after symlinks) for a reload
-// that an agent killed before it ended left pending: what dest held before
-// that apply, the last file reloaded. ok is false when there is none.
-func Resumed(path string) (old atomicfile.Current, ok bool, err error) {
-	if exists(hidden(path, reloadAbsentSuffix)) {
-		return atomicfile.Current{}, true, nil
-	}
-	if !exists(hidden(path, reloadPrevSuffix)) {
-		return atomicfile.Current{}, false, nil
-	}
-	old, err = atomicfile.Read(hidden(path, reloadPrevSuffix))
-	return old, err == nil, err
-}
-
-// Recovery is what Recover found beside a dest.
-type Recovery int
-
-// What Recover can find.
-const (
-	// Clean: no apply was cut short.
-	Clean Recovery = iota
-	// Restored: the candidate at dest was never checked (the agent died
-	// during its in-place check); the previous file is back.
-	Restored
-	// ReloadPending: the candidate at dest had passed its check and its
-	// reload had not ended; dest keeps it, and the next apply redoes the
-	// reload, rolling back to the kept file only if that reload fails.
-	ReloadPending
-)
 
 // Recover repairs what an agent killed during an apply left beside dest
 // (after symlinks): a file kept during an in-place check is put back, since
-// the candidate at dest was never checked; a file kept for a pending reload
-// stays (see Resumed); stale staged files are removed. It must run before
-// anything else writes dest (at agent start, under the agent's lock).
-func Recover(dest string) (Recovery, error) {
+// the candidate at dest was never checked, and stale staged files are
+// removed. It must run before anything else writes dest (at agent start,
+// under the agent's lock) and reports whether dest was restored.
+func Recover(dest string) (restored bool, err error) {
 	path, err := atomicfile.Resolve(dest)
 	if err != nil {
-		return Clean, err
+		return false, err
 	}
-	found := Clean
 	prev, absent := hidden(path, prevSuffix), hidden(path, absentSuffix)
 	switch {
 	case exists(prev):
 		if err := atomicfile.Rename(prev, path); err != nil {
-			return Clean, fmt.Errorf("restore the previous file: %w", err)
+			return false, fmt.Errorf("restore the previous file: %w", err)
 		}
-		found = Restored
+		restored = true
 	case exists(absent):
 		if err := atomicfile.Remove(path); err != nil {
-			return Clean, fmt.Errorf("remove the unchecked file: %w", err)
+			return false, fmt.Errorf("remove the unchecked file: %w", err)
 		}
-		found = Restored
-	}
-	if found == Restored { // a resumed reload's file was the same previous file
-		if err := errors.Join(atomicfile.Remove(hidden(path, reloadPrevSuffix)), atomicfile.Remove(hidden(path, reloadAbsentSuffix))); err != nil {
-			return found, err
-		}
-	} else if _, ok, err := Resumed(path); err != nil || ok {
-		found = ReloadPending
-		if err != nil {
-			return found, err
-		}
+		restored = true
 	}
 	if _, err := Sweep(path); err != nil {
-		return found, err
+		return restored, err
 	}
-	return found, nil
+	return restored, nil
 }
 
-// Sweep removes the staged files (".NAME.confwatch-*") beside dest, but
-// not the kept file of a pending reload, and returns how many; they are left
-// only by a crash, so Sweep must not run while an apply of dest may be under
-// way.
+// Sweep removes the staged files (".NAME.confwatch-*") beside dest and
+// returns how many; they are left only by a crash, so Sweep must not run
+// while an apply of dest may be under way.
 func Sweep(dest string) (int, error) {
 	dir, prefix := filepath.Dir(dest), "."+filepath.Base(dest)+stageInfix
 	es, err := os.ReadDir(dir)
@@ -204,7 +130,7 @@ func Sweep(dest string) (int, error) {
 	n := 0
 	var errs []error
 	for _, e := range es {
-		if !strings.HasPrefix(e.Name(), prefix) || e.IsDir() || pendingReload(dest, e.Name()) {
+		if !strings.HasPrefix(e.Name(), prefix) || e.IsDir() {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {
@@ -219,11 +145,4 @@ func Sweep(dest string) (int, error) {
 func exists(p string) bool {
 	_, err := os.Lstat(p)
 	return err == nil
-}
-
-// pendingReload reports whether name, beside dest, is the kept file of a
-// pending reload.
-func pendingReload(dest, name string) bool {
-	p := filepath.Join(filepath.Dir(dest), name)
-	return p == hidden(dest, reloadPrevSuffix) || p == hidden(dest, reloadAbsentSuffix)
 }

@@ -2,7 +2,6 @@ package apply
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // helperEnv makes the test binary run TestHelperApplyInPlace's apply.
@@ -29,106 +26,6 @@ func TestHelperApplyInPlace(t *testing.T) {
 	it := item(dest, "bad\n", "echo $$ > "+dest+".pid; exec sleep 600")
 	it.CheckInPlace = true
 	newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}})
-}
-
-// helperReloadEnv makes the test binary run TestHelperApplyReload's apply;
-// helperInPlaceEnv says whether its check runs in place.
-const (
-	helperReloadEnv  = "CONFWATCH_TEST_APPLY_RELOAD_DEST"
-	helperInPlaceEnv = "CONFWATCH_TEST_APPLY_IN_PLACE"
-)
-
-// TestHelperApplyReload is not a test: run by TestKillDuringReload as a
-// child process, it applies "new" to the dest in helperReloadEnv with a
-// check that passes and a reload that writes its pid to dest.pid and blocks.
-func TestHelperApplyReload(t *testing.T) {
-	dest := os.Getenv(helperReloadEnv)
-	if dest == "" {
-		t.Skip("helper process only")
-	}
-	it := item(dest, "new\n", "true")
-	it.CheckInPlace = os.Getenv(helperInPlaceEnv) == "1"
-	a := newApplier()
-	rel := &CmdReloader{Cmd: "echo $$ > " + dest + ".pid; exec sleep 600", Dest: dest, Timeout: time.Hour, Run: a.Run}
-	a.Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: rel})
-}
-
-// TestKillDuringReload: a process killed with SIGKILL while the reload of a
-// checked candidate runs leaves the candidate at dest; Recover keeps it
-// there (the file never goes back to an older state) and says a reload is
-// pending, and the next apply of the same bytes reloads again: on success
-// nothing is left beside dest, on failure dest rolls back to the file from
-// before the cut-short apply (the last one reloaded), not to the candidate.
-// Before, Recover put the previous file back at once and the next apply
-// swapped the candidate in again: dest went back one state for a moment.
-func TestKillDuringReload(t *testing.T) {
-	for _, tc := range []struct {
-		name           string
-		inPlace, fails bool
-	}{{"staged", false, false}, {"staged-reload-fails", false, true}, {"in-place", true, false}, {"in-place-reload-fails", true, true}} {
-		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
-			dest := filepath.Join(dir, "site.conf")
-			if err := os.WriteFile(dest, []byte("good\n"), 0o640); err != nil {
-				t.Fatal(err)
-			}
-			child := exec.Command(os.Args[0], "-test.run=^TestHelperApplyReload$", "-test.count=1")
-			child.Env = append(os.Environ(), helperReloadEnv+"="+dest, helperInPlaceEnv+"="+map[bool]string{true: "1"}[tc.inPlace])
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- child.Wait() }()
-			reloadPID := waitPID(t, dest+".pid", done)
-			_ = child.Process.Kill() // SIGKILL: no deferred cleanup runs
-			<-done
-			_ = syscall.Kill(reloadPID, syscall.SIGKILL)
-			if err := os.Remove(dest + ".pid"); err != nil {
-				t.Fatal(err)
-			}
-
-			found, err := Recover(dest)
-			if err != nil || found != ReloadPending {
-				t.Fatalf("Recover = %v, %v; want ReloadPending", found, err)
-			}
-			if got, _ := os.ReadFile(dest); string(got) != "new\n" {
-				t.Fatalf("after Recover dest = %q, want the checked candidate", got)
-			}
-			it := item(dest, "new\n", "true")
-			it.CheckInPlace = tc.inPlace
-			rel := &fakeReload{dest: dest}
-			if tc.fails {
-				rel.fail = func(call int) error {
-					if call == 1 {
-						return errors.New("reload refused")
-					}
-					return nil
-				}
-			}
-			o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: rel})
-			if !o.Results[0].Changed || len(rel.seen) == 0 || rel.seen[0] != "new\n" {
-				t.Fatalf("the pending reload was not redone: changed=%v, reloads saw %q", o.Results[0].Changed, rel.seen)
-			}
-			want := "new\n"
-			if tc.fails {
-				want = "good\n"
-				if !o.RolledBack {
-					t.Fatalf("failed reload not rolled back: %+v", o)
-				}
-			} else if err := o.Err(); err != nil {
-				t.Fatalf("apply: %v", err)
-			}
-			if got, _ := os.ReadFile(dest); string(got) != want {
-				t.Fatalf("dest = %q, want %q", got, want)
-			}
-			if fi, _ := os.Stat(dest); tc.fails && fi.Mode().Perm() != 0o640 {
-				t.Errorf("rolled-back mode %o", fi.Mode().Perm())
-			}
-			if es := entries(t, dir); len(es) > 1 {
-				t.Fatalf("left beside dest: %v", es)
-			}
-		})
-	}
 }
 
 // TestKillDuringInPlaceCheck: a process killed with SIGKILL while an
@@ -163,9 +60,9 @@ func TestKillDuringInPlaceCheck(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			found, err := Recover(dest)
-			if err != nil || found != Restored {
-				t.Fatalf("Recover = %v, %v", found, err)
+			restored, err := Recover(dest)
+			if err != nil || !restored {
+				t.Fatalf("Recover = %v, %v", restored, err)
 			}
 			got, err := os.ReadFile(dest)
 			switch {
@@ -203,48 +100,5 @@ func waitPID(t *testing.T, file string, done <-chan error) int {
 			t.Fatalf("helper exited before the check ran: %v", err)
 		case <-time.After(10 * time.Millisecond):
 		}
-	}
-}
-
-// TestPendingReloadSurvivesAFailedCheck: while a reload is pending (what a
-// kill during it left), an apply whose check fails changes nothing: dest
-// keeps the checked candidate and the kept file stays, so the next apply,
-// of the same bytes, is still a change and reloads; Recover and its sweep
-// never remove the kept file of a pending reload.
-func TestPendingReloadSurvivesAFailedCheck(t *testing.T) {
-	dir := t.TempDir()
-	dest := filepath.Join(dir, "site.conf")
-	if err := os.WriteFile(dest, []byte("good\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	good, err := atomicfile.Read(dest)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := keep(dest, good, true); err != nil { // as a kill during the reload of "new" leaves it
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(dest, []byte("new\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	for range 2 {
-		if found, err := Recover(dest); err != nil || found != ReloadPending {
-			t.Fatalf("Recover = %v, %v; want ReloadPending", found, err)
-		}
-	}
-	rel := &fakeReload{dest: dest}
-	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{item(dest, "newer\n", "false")}, Reload: rel})
-	if o.Err() == nil || rel.calls != 0 {
-		t.Fatalf("apply with a failing check: err %v, %d reloads", o.Err(), rel.calls)
-	}
-	if got, _ := os.ReadFile(dest); string(got) != "new\n" {
-		t.Fatalf("dest = %q after a failed check, want the pending candidate", got)
-	}
-	o = newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{item(dest, "new\n", "true")}, Reload: rel})
-	if err := o.Err(); err != nil || !o.Results[0].Changed || rel.calls != 1 {
-		t.Fatalf("the pending reload: err %v, changed %v, %d reloads", err, o.Results[0].Changed, rel.calls)
-	}
-	if es := entries(t, dir); len(es) != 1 {
-		t.Fatalf("left beside dest: %v", es)
 	}
 }

@@ -47,33 +47,17 @@ func (a *Applier) inPlace(p *pending) bool {
 	return !a.NoReload && p.item.CheckCmd != "" && p.item.CheckInPlace
 }
 
-// keepPrevious puts the current file of every item on disk beside it (see
-// keep) before the swap when a reload follows or the check runs in place, so
-// that an agent killed before the end of both leaves it for Recover: put
-// back when the candidate was not yet checked, kept as the rollback target
-// of the redone reload when it was. An item resuming a reload an earlier
-// agent left pending already has its kept file.
+// keepPrevious puts the current file of every in-place-checked item on disk
+// beside it (see keep) before the swap, so that an agent killed during the
+// check restores it at its next start (Recover) instead of keeping the
+// unchecked candidate.
 func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 	for _, p := range todo {
 		if reload || a.inPlace(p) {
-			if err := keep(p.path, p.old, !a.inPlace(p)); err != nil {
+			if err := keep(p.path, p.old); err != nil {
 				return &stageErr{StageStage, err, p.item.Name}
 			}
 			p.kept = true
-		}
-		p.kept = p.kept || p.resumed
-	}
-	return nil
-}
-
-// passed records that the in-place checks passed: their kept files become
-// those of a pending reload (see checked).
-func (a *Applier) passed(todo []*pending) error {
-	for _, p := range todo {
-		if a.inPlace(p) {
-			if err := checked(p.path); err != nil {
-				return &stageErr{StageCheck, err, p.item.Name}
-			}
 		}
 	}
 	return nil
@@ -91,17 +75,6 @@ func (a *Applier) dropPrevious(todo []*pending) {
 			p.kept = false
 		}
 	}
-}
-
-// dropKeptNow removes the kept files this apply wrote, after keepPrevious
-// failed; the kept file of a resumed reload stays for the next try.
-func (a *Applier) dropKeptNow(todo []*pending) {
-	for _, p := range todo {
-		if p.resumed {
-			p.kept = false
-		}
-	}
-	a.dropPrevious(todo)
 }
 
 // checkInPlace runs the checks that need the candidate at its destination.

@@ -1,6 +1,7 @@
 package history
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"sort"
@@ -87,13 +88,10 @@ func excerpt(b []byte) string {
 // observation gets the oldest revision at or after the previous match that
 // renders to it (the greedy choice leaves the most room to the ones after).
 // An observation with no such revision is a violation, and does not move
-// the position. No backwards step is excused, not even across an agent
-// restart: a kill between the swap and the end of the reload leaves the
-// checked candidate in place (apply.Recover), and the next start redoes the
-// reload.
-func (ix *Index) Check(obs []Observation) (ms []Match, vs []Violation) {
+// the position, unless rs accepts it as a restore.
+func (ix *Index) Check(obs []Observation, rs *Restores) (ms []Match, vs []Violation, restored []Match) {
 	var pos int64
-	for _, o := range obs {
+	for k, o := range obs {
 		revs := ix.revs[sha256.Sum256(o.Data)]
 		i := sort.Search(len(revs), func(i int) bool { return revs[i] >= pos })
 		switch {
@@ -102,9 +100,35 @@ func (ix *Index) Check(obs []Observation) (ms []Match, vs []Violation) {
 		case i < len(revs):
 			pos = revs[i]
 			ms = append(ms, Match{Observation: o, Rev: pos})
+		case k >= 2 && rs.accepts(obs[k-2], obs[k-1], o):
+			pos = revs[len(revs)-1]
+			restored = append(restored, Match{Observation: o, Rev: pos})
+			ms = append(ms, Match{Observation: o, Rev: pos})
 		default:
 			vs = append(vs, Violation{Observation: o, Kind: "went backwards", After: pos, Revs: revs})
 		}
 	}
-	return ms, vs
+	return ms, vs, restored
+}
+
+// Restores accepts one kind of backwards step in a file: the agent
+// restarted (at one of Starts) after the previous content was seen, and the
+// file is back at the content seen before that one. That is what a start
+// does after a kill between the swap of a candidate and the end of its
+// reload: apply.Recover puts back the previous file, then the agent applies
+// the current state again.
+type Restores struct {
+	Starts []time.Time
+}
+
+func (rs *Restores) accepts(before, prev, o Observation) bool {
+	if rs == nil || !bytes.Equal(before.Data, o.Data) {
+		return false
+	}
+	for _, s := range rs.Starts {
+		if !s.Before(prev.At) && !s.After(o.At) {
+			return true
+		}
+	}
+	return false
 }
