@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
 	"github.com/confwatch/confwatch/internal/testetcd"
 )
 
@@ -83,6 +87,28 @@ func TestStopDuringThePutStillDrains(t *testing.T) {
 		wcancel()
 		if strings.Contains(r.log.String(), "not registered when stopped") {
 			t.Fatalf("round %d: the key was in etcd at the stop, but no drain:\n%s", i, r.log)
+		}
+	}
+}
+
+// TestRefused: only etcd's own refusals say a put was not applied; a
+// cancelled, timed-out or unanswered put may have been.
+func TestRefused(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{rpctypes.ErrLeaseNotFound, true},
+		{rpctypes.ErrPermissionDenied, true},
+		{fmt.Errorf("put: %w", rpctypes.ErrLeaseNotFound), true},
+		{context.Canceled, false},
+		{fmt.Errorf("put: %w", context.DeadlineExceeded), false},
+		{status.Error(codes.Unavailable, "connection refused"), false},
+		{status.Error(codes.DeadlineExceeded, "deadline"), false},
+		{errors.New("something else"), false},
+	} {
+		if got := refused(tc.err); got != tc.want {
+			t.Errorf("refused(%v) = %v, want %v", tc.err, got, tc.want)
 		}
 	}
 }

@@ -9,6 +9,8 @@ import (
 	pb "go.etcd.io/etcd/api/v3/etcdserverpb"
 	"go.etcd.io/etcd/api/v3/v3rpc/rpctypes"
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 )
 
 const (
@@ -134,9 +136,13 @@ func backoffTiny(ctx context.Context) bool {
 func (r *runner) put(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
+	if err := ctx.Err(); err != nil { // stopped before anything was sent
+		return fmt.Errorf("put under lease %s: %w", hex(r.lease), err)
+	}
 	r.sent = true
 	resp, err := r.cli.Put(ctx, r.o.Key, r.o.Value, clientv3.WithLease(r.lease))
 	if err != nil {
+		r.sent = r.sent && !refused(err)
 		return fmt.Errorf("put under lease %s: %w", hex(r.lease), err)
 	}
 	r.pos.Seen(resp.Header)
@@ -175,4 +181,21 @@ func (r *runner) dropLease() {
 		r.kaStop()
 	}
 	r.ka, r.kaStop, r.lease, r.intact, r.sent = nil, nil, 0, false, false
+}
+
+// refused reports whether err is etcd's answer refusing a request (so it
+// was not applied: the lease is gone, permission denied, ...), as opposed to
+// no answer (cancelled, timed out, the connection lost), after which the
+// request may have been applied.
+func refused(err error) bool {
+	code := status.Code(err)
+	var ee rpctypes.EtcdError
+	if errors.As(err, &ee) {
+		code = ee.Code()
+	}
+	switch code {
+	case codes.OK, codes.Canceled, codes.DeadlineExceeded, codes.Unavailable, codes.Unknown, codes.Internal, codes.Aborted:
+		return false
+	}
+	return true
 }
