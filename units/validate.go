@@ -161,7 +161,7 @@ func (s Spec) validateAdvertise() error {
 		return fmt.Errorf("--advertise-ip: %w", err)
 	}
 	if a.Zone() != "" {
-		return fmt.Errorf("--advertise-ip: %q has a zone (%%%s): a zoned address cannot be published as host:port to docker, etcd or nginx; use a global or unique-local address", s.AdvertiseIP, a.Zone())
+		return fmt.Errorf("--advertise-ip: %q has a zone (%q): a zoned address cannot be published as host:port to docker, etcd or nginx; use a global or unique-local address", s.AdvertiseIP, "%"+a.Zone())
 	}
 	return nil
 }
