@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -70,10 +71,12 @@ func legacy(key string) string {
 // running agent) is read again at the next Get.
 type Store struct {
 	Dir      string
-	ReadOnly bool // read Dir, keep writes in memory (plan, noop)
+	ReadOnly bool         // read Dir, keep writes in memory (plan, noop)
+	Log      *slog.Logger // where an unreadable state file is reported (nil: nowhere)
 	mu       sync.Mutex
 	mem      map[string]*Applied
 	seen     map[string]stamp // the file each mem entry matches
+	bad      map[string]stamp // the unreadable version of a file, reported once
 }
 
 // stamp identifies one version of a state file.
@@ -102,10 +105,27 @@ func (s *Store) Get(name string) *Applied {
 	}
 	fa, err := s.read(s.path(name))
 	if err != nil {
+		s.unreadable(name, st, err)
 		return a
 	}
 	s.remember(name, fa, st)
 	return fa
+}
+
+// unreadable reports, once per version of the file, a state file that
+// exists but cannot be read or decoded: the guards then have no baseline
+// (or an older one from memory) for that resource until its next apply.
+func (s *Store) unreadable(name string, st stamp, err error) {
+	if s.bad == nil {
+		s.bad = map[string]stamp{}
+	}
+	if old, ok := s.bad[name]; ok && old == st {
+		return
+	}
+	s.bad[name] = st
+	if s.Log != nil {
+		s.Log.Warn("state file unreadable: the guards have no record of the last apply until the next one", "file", s.path(name), "err", err)
+	}
 }
 
 // readLegacy reads the pre-Key file of name into memory, if there is one;

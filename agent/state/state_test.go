@@ -1,10 +1,14 @@
 package state
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/confwatch/confwatch/internal/syncbuf"
 )
 
 func TestStoreSurvivesRestart(t *testing.T) {
@@ -85,5 +89,32 @@ func TestUnsettledKeepsTheRest(t *testing.T) {
 	got := (&Store{Dir: s.Dir}).Get("nginx")
 	if !got.Unsettled || got.Revision != 9 || got.Counts[0] != 2 {
 		t.Errorf("got %+v, want revision 9, 2 keys, unsettled", got)
+	}
+}
+
+// TestUnreadableStateFileIsReported: a truncated state file leaves the
+// guards without their baseline; the store says so, once per version of
+// the file, instead of nothing.
+func TestUnreadableStateFileIsReported(t *testing.T) {
+	dir := t.TempDir()
+	if err := (&Store{Dir: dir}).Put("nginx", Applied{Revision: 7, Counts: []int{4}}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("state files %v", files)
+	}
+	if err := os.WriteFile(files[0], []byte(`{"revision":`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var log syncbuf.Buffer
+	s := &Store{Dir: dir, Log: slog.New(slog.NewTextHandler(&log, nil))}
+	for range 3 {
+		if got := s.Get("nginx"); got != nil {
+			t.Fatalf("Get = %+v from a truncated file", got)
+		}
+	}
+	if n := strings.Count(log.String(), "state file unreadable"); n != 1 {
+		t.Fatalf("reported %d times, want once:\n%s", n, log.String())
 	}
 }
