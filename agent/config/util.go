@@ -1,12 +1,13 @@
 package config
 
 import (
-	"os"
 	"time"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 func readOrNil(path string) []byte {
-	b, _ := os.ReadFile(path)
+	b, _ := atomicfile.ReadRegular(path) // never blocks on a FIFO
 	return b
 }
 

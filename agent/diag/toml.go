@@ -5,12 +5,13 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // DecodeTOML decodes the TOML file at path into v. Syntax and type errors come
@@ -18,10 +19,11 @@ import (
 // reported one Problem each ("unknown key"), unless known(key) says the key is
 // tolerated, in which case the caller gets it back in tolerated to warn about.
 func DecodeTOML(path string, v any, known func(toml.Key) bool) (tolerated []toml.Key, problems List, err error) {
-	data, err := os.ReadFile(path)
+	data, err := atomicfile.ReadRegular(path)
 	if err != nil {
-		return nil, nil, err // os says "read PATH: ..." (or open) already
+		return nil, nil, err // it says "read PATH: ..." (or open) already
 	}
+	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // positions as the decoder, which skips a BOM, counts them
 	md, err := toml.Decode(string(data), v)
 	if err != nil {
 		var pe toml.ParseError

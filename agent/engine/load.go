@@ -24,7 +24,7 @@ func Load(cfg config.Config, readOnly bool, opts Options) (*Engine, diag.List) {
 		return nil, probs
 	}
 	opts.Noop, opts.SyncOnly = cfg.Noop, cfg.SyncOnly
-	opts.State = &state.Store{Dir: cfg.StateDir}
+	opts.State = &state.Store{Dir: cfg.StateDir, Log: opts.Log}
 	if cfg.Noop || readOnly {
 		opts.State.ReadOnly = true
 	} else if err := opts.State.Writable(); err != nil {

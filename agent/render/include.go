@@ -3,11 +3,12 @@ package render
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"text/template/parse"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // MaxIncludeDepth bounds how deeply includes nest (a template including one
@@ -50,7 +51,7 @@ func (in *includer) get(p string) (*Template, error) {
 	if t, ok := in.parsed[p]; ok {
 		return t, nil
 	}
-	text, err := os.ReadFile(p)
+	text, err := atomicfile.ReadRegular(p)
 	if err != nil {
 		return nil, err
 	}

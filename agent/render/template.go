@@ -2,13 +2,13 @@ package render
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"text/template"
 
 	"github.com/confwatch/confwatch/agent/kv"
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // Template is a parsed confd template; safe for concurrent Execute calls.
@@ -77,7 +77,7 @@ func ParseFile(path string) (*Template, error) {
 
 // ParseFileIn reads and parses path, include reading files relative to dir.
 func ParseFileIn(path, dir string) (*Template, error) {
-	text, err := os.ReadFile(path)
+	text, err := atomicfile.ReadRegular(path)
 	if err != nil {
 		return nil, fmt.Errorf("read template: %w", err)
 	}

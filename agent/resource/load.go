@@ -17,6 +17,7 @@ import (
 	"github.com/confwatch/confwatch/agent/diag"
 	"github.com/confwatch/confwatch/agent/format"
 	"github.com/confwatch/confwatch/agent/systemd"
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // forkKeys are keys of the maintained confd fork that confwatch accepts but
@@ -85,7 +86,7 @@ func load(file string, opts Options) (*Resource, diag.List) {
 	if err != nil {
 		return nil, diag.List{{File: file, Msg: withoutPath(file, err)}}
 	}
-	data, _ := os.ReadFile(file)
+	data, _ := atomicfile.ReadRegular(file)
 	data = stripBOM(data)
 	for _, k := range tolerated {
 		line, col := diag.KeyPosition(data, k)
@@ -170,6 +171,8 @@ func build(file string, data []byte, s Spec, opts Options) (*Resource, diag.List
 	}
 	if r.FileMode, err = parseMode(s.Mode); err != nil {
 		at("mode", err.Error())
+	} else if decimal(s.Mode) {
+		warnAt("mode", fmt.Sprintf("mode = %q has no leading 0, so it is read as decimal, as confd does: %#o; write %q if that is meant", s.Mode, r.FileMode, fmt.Sprintf("%#o", r.FileMode)))
 	}
 	if r.Shrink, err = parseShrink(s.MaxShrink); err != nil {
 		at("max_shrink", err.Error())
@@ -245,7 +248,10 @@ func orList(words []string) string {
 	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }
 
-var templateHeader = regexp.MustCompile(`(?m)^\s*\[\s*template\s*\]\s*(#.*)?$`)
+// templateHeader matches what TOML allows for the template table: a
+// [template] header (bare or quoted name, spaces, a comment after it) or a
+// dotted key under it at the top level (template.src = ...).
+var templateHeader = regexp.MustCompile(`(?m)^\s*(\[\s*(template|"template"|'template')\s*\]\s*(#.*)?$|(template|"template"|'template')\s*\.)`)
 
 func bytesHasTemplate(data []byte) bool { return templateHeader.Match(data) }
 
@@ -283,11 +289,32 @@ func duplicateDests(rs []*Resource) diag.List {
 	var out diag.List
 	seen := map[string]*Resource{}
 	for _, r := range rs {
-		if first, ok := seen[r.Dest]; ok && r.Dest != "" {
-			out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("dest %s is also written by %s", r.Dest, first.File)})
+		if r.Dest == "" {
 			continue
 		}
-		seen[r.Dest] = r
+		file := writtenFile(r.Dest)
+		if first, ok := seen[file]; ok {
+			msg := fmt.Sprintf("dest %s is also written by %s", r.Dest, first.File)
+			if first.Dest != r.Dest {
+				msg += fmt.Sprintf(" (its dest %s and this one are both %s, through symlinks)", first.Dest, file)
+			}
+			out = append(out, diag.Problem{File: r.File, Msg: msg})
+			continue
+		}
+		seen[file] = r
 	}
 	return out
+}
+
+// writtenFile is the file an apply of dest replaces: symlinks followed, in
+// its final component (as apply writes through them) and in its directory.
+func writtenFile(dest string) string {
+	p, err := atomicfile.Resolve(dest)
+	if err != nil {
+		return dest
+	}
+	if dir, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		return filepath.Join(dir, filepath.Base(p))
+	}
+	return p
 }

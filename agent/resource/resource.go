@@ -156,10 +156,16 @@ func parseMode(s string) (fs.FileMode, error) {
 	case v&0o7000 != 0:
 		// Octal 04000 is not fs.ModeSetuid: taken as is, the bit was dropped
 		// and the file never compared equal, so every render reloaded.
+		if decimal(s) {
+			return 0, fmt.Errorf("mode = %q has no leading 0, so it is read as decimal, as confd does (%#o), and setuid, setgid and sticky bits are refused: write %q for octal", s, v, "0"+s)
+		}
 		return 0, fmt.Errorf("mode = %q: setuid, setgid and sticky bits are refused (a configuration file has no use for them): want %#o", s, v&0o777)
 	}
 	return fs.FileMode(v), nil
 }
+
+// decimal reports whether parseMode reads s as decimal (no leading 0).
+func decimal(s string) bool { return s != "" && s[0] >= '1' && s[0] <= '9' }
 
 // parseShrink parses max_shrink ("50%", "0.5"); nil means the default 50%.
 func parseShrink(s *string) (float64, error) {
@@ -172,7 +178,7 @@ func parseShrink(s *string) (float64, error) {
 	if pct {
 		v /= 100
 	}
-	if err != nil || v < 0 || v > 1 {
+	if err != nil || !(v >= 0 && v <= 1) { // NaN fails both: it would turn the guard off
 		return 0, fmt.Errorf("max_shrink = %q: want a percentage from 0%% to 100%%", *s)
 	}
 	return v, nil

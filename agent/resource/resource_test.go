@@ -1,9 +1,11 @@
 package resource
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -13,7 +15,7 @@ func TestParsers(t *testing.T) {
 		in   string
 		want os.FileMode
 		ok   bool
-	}{{"", 0, true}, {"0644", 0o644, true}, {"0600", 0o600, true}, {"420", 0o644, true}, {"rw", 0, false}, {"077777", 0, false}} {
+	}{{"", 0, true}, {"0644", 0o644, true}, {"0600", 0o600, true}, {"420", 0o644, true}, {"511", 0o777, true}, {"644", 0, false}, {"0o644", 0o644, true}, {"rw", 0, false}, {"077777", 0, false}} {
 		got, err := parseMode(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("parseMode(%q) = %o, %v", tt.in, got, err)
@@ -23,7 +25,7 @@ func TestParsers(t *testing.T) {
 		in   *string
 		want float64
 		ok   bool
-	}{{nil, .5, true}, {ptr("30%"), .3, true}, {ptr("0.25"), .25, true}, {ptr("100%"), 1, true}, {ptr("150%"), 0, false}, {ptr("x"), 0, false}} {
+	}{{nil, .5, true}, {ptr("30%"), .3, true}, {ptr("0.25"), .25, true}, {ptr("100%"), 1, true}, {ptr("150%"), 0, false}, {ptr("x"), 0, false}, {ptr("NaN"), 0, false}, {ptr("nan%"), 0, false}, {ptr("Inf"), 0, false}, {ptr("-0.1"), 0, false}} {
 		got, err := parseShrink(tt.in)
 		if (err == nil) != tt.ok || got != tt.want {
 			t.Errorf("parseShrink = %v, %v", got, err)
@@ -104,6 +106,9 @@ func TestResourceChecks(t *testing.T) {
 		{"uid out of range", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nuid = 4294967296\n", "a.toml:5:1: uid = 4294967296: want 0 to 4294967294"},
 		{"negative gid", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\ngid = -1\n", "a.toml:5:1: gid = -1: want 0 to 4294967294"},
 		{"mode 0000", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nmode = \"0000\"\n", `a.toml:5:1: mode = "0000" gives no permission at all`},
+		{"decimal mode with a sticky bit", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nmode = \"644\"\n", `a.toml:5:1: mode = "644" has no leading 0, so it is read as decimal, as confd does (01204), and setuid, setgid and sticky bits are refused: write "0644" for octal`},
+		{"quoted table name", "a.toml|[\"template\"]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n", ""},
+		{"dotted keys", "a.toml|template.src = \"t\"\ntemplate.dest = \"/tmp/a\"\ntemplate.keys = [\"/a\"]\n", ""},
 		{"setuid mode", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nmode = \"04755\"\n", `a.toml:5:1: mode = "04755": setuid, setgid and sticky bits are refused`},
 		{"same dest after cleaning", "a.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/out/a.conf\"\nkeys = [\"/a\"]\n\n--\nb.toml|[template]\nsrc = \"t\"\ndest = \"/tmp/out//./a.conf\"\nkeys = [\"/b\"]\n", "dest /tmp/out/a.conf is also written by"},
 		{"byte order mark", "a.toml|\ufeff[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\n", ""},
@@ -186,7 +191,8 @@ func TestNegativeReloadBudgetIsAnError(t *testing.T) {
 }
 
 // TestDirectoryResourceSaysReadOnce: conf.d/x.toml that is a directory was
-// "read X: read X: is a directory" (issue 13 item 16).
+// "read X: read X: is a directory" (issue 13 item 16); it is "not a regular
+// file (a directory)", named once.
 func TestDirectoryResourceSaysReadOnce(t *testing.T) {
 	dir := t.TempDir()
 	p := filepath.Join(dir, "conf.d", "x.toml")
@@ -194,7 +200,83 @@ func TestDirectoryResourceSaysReadOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, probs := LoadAll(Options{ConfDir: dir})
-	if err := probs.Err(); err == nil || strings.Count(err.Error(), p) != 1 || !strings.Contains(err.Error(), "is a directory") {
+	if err := probs.Err(); err == nil || strings.Count(err.Error(), p) != 1 || !strings.Contains(err.Error(), "not a regular file (a directory)") {
 		t.Fatalf("problems %v", err)
+	}
+}
+
+// TestDecimalModeWarns: a mode without a leading 0 is read as decimal, as
+// confd reads it ("511" is 0777), and check says so at its line.
+func TestDecimalModeWarns(t *testing.T) {
+	dir := t.TempDir()
+	f := filepath.Join(dir, "conf.d", "a.toml")
+	if err := os.MkdirAll(filepath.Dir(f), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(f, []byte("[template]\nsrc = \"t\"\ndest = \"/tmp/a\"\nkeys = [\"/a\"]\nmode = \"511\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, probs := Load(f, Options{ConfDir: dir})
+	ws := probs.Warnings()
+	want := `a.toml:5:1: warning: mode = "511" has no leading 0, so it is read as decimal, as confd does: 0777; write "0777" if that is meant`
+	if r == nil || r.FileMode != 0o777 || len(ws) != 1 || !strings.HasSuffix(ws[0].Error(), want) {
+		t.Fatalf("got %v, warnings %v; want mode 0777 and %q", r, ws, want)
+	}
+}
+
+// TestFIFOResourceIsRefusedNotWaitedOn: a FIFO in conf.d (or a link to
+// /dev/zero) is refused as not a regular file; before, reading it blocked
+// check, render and run for good, and no signal could stop them.
+func TestFIFOResourceIsRefusedNotWaitedOn(t *testing.T) {
+	dir := t.TempDir()
+	confd := filepath.Join(dir, "conf.d")
+	if err := os.MkdirAll(confd, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(confd, "fifo.toml"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("/dev/zero", filepath.Join(confd, "zero.toml")); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, probs := LoadAll(Options{ConfDir: dir}); done <- probs.Err() }()
+	select {
+	case err := <-done:
+		for _, want := range []string{"fifo.toml: cannot read: not a regular file (a FIFO)", "zero.toml: cannot read: not a regular file"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("problems %v, want %q", err, want)
+			}
+		}
+	case <-time.After(10 * time.Second): // a hang guard, not a timing assertion
+		t.Fatal("LoadAll still reading a FIFO after 10s")
+	}
+}
+
+// TestDuplicateDestThroughASymlink: two resources whose dests name one file,
+// one of them through a symlink, are refused like two equal dests; before,
+// check said ok and the second render overwrote the first's file.
+func TestDuplicateDestThroughASymlink(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out")
+	confd := filepath.Join(dir, "conf.d")
+	for _, d := range []string{out, confd} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("app.conf", filepath.Join(out, "link.conf")); err != nil {
+		t.Fatal(err)
+	}
+	for name, dest := range map[string]string{"app.toml": "app.conf", "b.toml": "link.conf"} {
+		body := fmt.Sprintf("[template]\nsrc = \"t\"\ndest = %q\nkeys = [\"/a\"]\n", filepath.Join(out, dest))
+		if err := os.WriteFile(filepath.Join(confd, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	_, probs := LoadAll(Options{ConfDir: dir})
+	want := "are both " + filepath.Join(out, "app.conf") + ", through symlinks"
+	if err := probs.Err(); err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("problems %v, want %q", err, want)
 	}
 }

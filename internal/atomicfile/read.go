@@ -39,7 +39,7 @@ func Read(path string) (Current, error) {
 		return Current{}, opErr("stat", path, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return Current{}, fmt.Errorf("read %s: %w (%s)", path, ErrNotRegular, kind(fi.Mode()))
+		return Current{}, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("%w (%s)", ErrNotRegular, kind(fi.Mode()))}
 	}
 	data, err := io.ReadAll(f)
 	if err != nil {
@@ -85,4 +85,20 @@ func kind(m fs.FileMode) string {
 		return "a socket"
 	}
 	return "type " + m.Type().String()
+}
+
+// ReadRegular returns the bytes of the regular file at path (after
+// symlinks). Unlike os.ReadFile it never blocks on a FIFO and refuses
+// devices and directories (ErrNotRegular), so a hostile configuration file
+// can neither hang its reader nor exhaust it; a missing file is an error
+// wrapping fs.ErrNotExist.
+func ReadRegular(path string) ([]byte, error) {
+	c, err := Read(path)
+	if err != nil {
+		return nil, err
+	}
+	if !c.Exists {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
+	}
+	return c.Data, nil
 }
