@@ -98,7 +98,7 @@ func ReadRegular(path string) ([]byte, error) {
 		return nil, err
 	}
 	if !c.Exists {
-		return nil, &fs.PathError{Op: "open", Path: path, Err: fs.ErrNotExist}
+		return nil, &fs.PathError{Op: "open", Path: path, Err: syscall.ENOENT}
 	}
 	return c.Data, nil
 }
