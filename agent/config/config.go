@@ -8,8 +8,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -105,6 +107,9 @@ func (c *Config) Validate() error {
 	tls := c.Etcd.CAFile != "" || c.Etcd.CertFile != ""
 	for i, e := range c.Etcd.Endpoints {
 		c.Etcd.Endpoints[i] = c.Etcd.takeUserinfo(NormalizeEndpoint(e, tls))
+		if err := checkEndpoint(c.Etcd.Endpoints[i]); err != nil {
+			bad("etcd endpoint %q: %v", c.Etcd.Endpoints[i], err)
+		}
 	}
 	if (c.Etcd.CertFile == "") != (c.Etcd.KeyFile == "") {
 		bad("etcd.cert_file and etcd.key_file must be set together")
@@ -134,6 +139,13 @@ func (c *Config) Validate() error {
 	if strings.Contains(c.AckName, "/") {
 		bad("ack_name = %q: must not contain '/'", c.AckName)
 	}
+	if c.Listen != "" {
+		if _, port, err := net.SplitHostPort(c.Listen); err != nil {
+			bad("listen = %q: want HOST:PORT (%v)", c.Listen, err)
+		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+			bad("listen = %q: port %s is not a TCP port", c.Listen, port)
+		}
+	}
 	if c.MaxDraining < 0 || c.MaxHold.Duration < 0 {
 		bad("max_draining and max_hold must not be negative")
 	}
@@ -162,6 +174,33 @@ var userinfo = regexp.MustCompile(`(://)[^/@\s,]+@`)
 // Redact masks the userinfo of every URL in s ("http://***@host:2379"), for
 // text that may quote an endpoint as given.
 func Redact(s string) string { return userinfo.ReplaceAllString(s, "${1}***@") }
+
+// checkEndpoint refuses an endpoint no dial can reach: not a URL, a scheme
+// other than http, https, unix or unixs (what clientv3 dials), no host, or
+// a port that is not 1-65535. Such an endpoint is bad configuration (exit 2),
+// not an etcd that does not answer (exit 3, retried for ever by run).
+func checkEndpoint(e string) error {
+	u, err := url.Parse(e)
+	if err != nil {
+		return errors.Unwrap(err) // url.Error repeats the whole URL
+	}
+	switch u.Scheme {
+	case "http", "https":
+	case "unix", "unixs":
+		return nil
+	default:
+		return fmt.Errorf("scheme %q: want http or https (or unix, unixs)", u.Scheme)
+	}
+	if u.Hostname() == "" {
+		return errors.New("no host")
+	}
+	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return fmt.Errorf("port %s is not a TCP port", p)
+		}
+	}
+	return nil
+}
 
 // NormalizeEndpoint accepts confd's forms (host:port, http://host:port) and
 // returns a URL etcd's client takes: a bare host:port gets https when TLS

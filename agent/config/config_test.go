@@ -67,6 +67,15 @@ func TestValidate(t *testing.T) {
 		{"cert without key", func(c *Config) { c.Etcd.CertFile = "x" }, "must be set together"},
 		{"bad ready_when", func(c *Config) { c.ReadyWhen = "soon" }, "ready_when"},
 		{"bad log format", func(c *Config) { c.LogFormat = "xml" }, "log_format"},
+		{"port out of range", func(c *Config) { c.Etcd.Endpoints = []string{"http://127.0.0.1:99999"} }, "port 99999 is not a TCP port"},
+		{"unclosed IPv6", func(c *Config) { c.Etcd.Endpoints = []string{"http://[::1"} }, "missing ']' in host"},
+		{"unknown scheme", func(c *Config) { c.Etcd.Endpoints = []string{"ftp://127.0.0.1:2379"} }, `scheme "ftp"`},
+		{"empty endpoint", func(c *Config) { c.Etcd.Endpoints = []string{""} }, "no host"},
+		{"bare host:port", func(c *Config) { c.Etcd.Endpoints = []string{"10.0.0.1:2379", "[fd00::1]:2379"} }, ""},
+		{"listen without a port", func(c *Config) { c.Listen = "notanaddr" }, `listen = "notanaddr": want HOST:PORT`},
+		{"listen port out of range", func(c *Config) { c.Listen = "127.0.0.1:70000" }, "port 70000 is not a TCP port"},
+		{"listen on any address", func(c *Config) { c.Listen = ":9102" }, ""},
+		{"unix socket", func(c *Config) { c.Etcd.Endpoints = []string{"unix:///run/etcd.sock"} }, ""},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			c := Default()
