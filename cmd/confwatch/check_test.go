@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -67,6 +68,9 @@ func TestCheckReportsEveryProblemWithPosition(t *testing.T) {
 				if !strings.Contains(out, w) {
 					t.Errorf("output lacks %q:\n%s", w, out)
 				}
+			}
+			if tt.name == "missing src" && len(slices.DeleteFunc(strings.Split(out, "\n"), func(l string) bool { return !strings.Contains(l, "nope.tmpl") })) != 1 {
+				t.Errorf("the missing src is not reported once:\n%s", out)
 			}
 		})
 	}
