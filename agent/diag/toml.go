@@ -60,21 +60,39 @@ func KeyPosition(data []byte, k toml.Key) (int, int) {
 		line := sc.Text()
 		t := strings.TrimSpace(line)
 		if strings.HasPrefix(t, "[") {
-			cur = strings.Trim(t, "[] \t")
+			cur = dotted(strings.TrimLeft(t, "["), "]")
 			if cur == strings.Join(k, ".") {
 				return n, strings.Index(line, "[") + 1
 			}
 			continue
 		}
-		if cur != table {
+		key, _, ok := strings.Cut(t, "=")
+		if !ok {
 			continue
 		}
-		key, _, ok := strings.Cut(t, "=")
-		if ok && strings.Trim(strings.TrimSpace(key), `"'`) == name {
+		full := dotted(key, "")
+		if cur != "" {
+			full = cur + "." + full
+		}
+		if full == strings.Join(k, ".") || cur == table && full == table+"."+name {
 			return n, strings.Index(line, t) + 1
 		}
 	}
 	return 0, 0
+}
+
+// dotted normalizes a TOML key or table name up to end (all of s when end
+// is ""): parts split at dots, spaces and quotes around each removed, so
+// [ "template" ] # note and template . src both read as in toml.Key.
+func dotted(s, end string) string {
+	if end != "" {
+		s, _, _ = strings.Cut(s, end)
+	}
+	parts := strings.Split(s, ".")
+	for i, p := range parts {
+		parts[i] = strings.Trim(strings.TrimSpace(p), `"'`)
+	}
+	return strings.Join(parts, ".")
 }
 
 // typeErr matches the shape of BurntSushi/toml's decode (type) errors, which
