@@ -142,7 +142,7 @@ func (r *runner) put(ctx context.Context) error {
 	r.sent = true
 	resp, err := r.cli.Put(ctx, r.o.Key, r.o.Value, clientv3.WithLease(r.lease))
 	if err != nil {
-		r.sent = r.sent && !refused(err)
+		r.sent = !refused(err)
 		return fmt.Errorf("put under lease %s: %w", hex(r.lease), err)
 	}
 	r.pos.Seen(resp.Header)

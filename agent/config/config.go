@@ -142,7 +142,7 @@ func (c *Config) Validate() error {
 	if c.Listen != "" {
 		if _, port, err := net.SplitHostPort(c.Listen); err != nil {
 			bad("listen = %q: want HOST:PORT (%v)", c.Listen, err)
-		} else if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		} else if !tcpPort(port, 0) { // 0: any free port
 			bad("listen = %q: port %s is not a TCP port", c.Listen, port)
 		}
 	}
@@ -194,12 +194,16 @@ func checkEndpoint(e string) error {
 	if u.Hostname() == "" {
 		return errors.New("no host")
 	}
-	if p := u.Port(); p != "" {
-		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
-			return fmt.Errorf("port %s is not a TCP port", p)
-		}
+	if p := u.Port(); p != "" && !tcpPort(p, 1) {
+		return fmt.Errorf("port %s is not a TCP port", p)
 	}
 	return nil
+}
+
+// tcpPort reports whether p is a port number from min to 65535.
+func tcpPort(p string, min int) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= min && n <= 65535
 }
 
 // NormalizeEndpoint accepts confd's forms (host:port, http://host:port) and

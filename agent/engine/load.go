@@ -2,7 +2,6 @@ package engine
 
 import (
 	"log/slog"
-	"os"
 
 	"github.com/confwatch/confwatch/agent/config"
 	"github.com/confwatch/confwatch/agent/diag"
@@ -46,20 +45,11 @@ func Load(cfg config.Config, readOnly bool, opts Options) (*Engine, diag.List) {
 // every problem, warnings included.
 func Check(cfg config.Config, mock bool, log *slog.Logger) (*Engine, int, diag.List) {
 	res, probs := resource.LoadAll(resource.Options{ConfDir: cfg.ConfDir, Prefix: cfg.Etcd.Prefix, Hold: HoldOf(cfg), KeepBroken: true})
-	missing := map[string]bool{} // src files FSProblems reported missing
 	for _, r := range res {
 		probs = append(probs, r.FSProblems(mock)...)
-		if _, err := os.Stat(r.SrcPath); err != nil {
-			missing[r.SrcPath] = true
-		}
 	}
 	eng, tprobs := New(res, Options{Log: log})
-	for _, p := range tprobs {
-		if !missing[p.File] { // said once, at the resource's file
-			probs = append(probs, p)
-		}
-	}
-	return eng, len(res), probs
+	return eng, len(res), append(probs, tprobs...)
 }
 
 // HoldOf is the agent's default reload hold from cfg (max_draining,

@@ -3,6 +3,7 @@ package engine
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/confwatch/confwatch/agent/apply"
@@ -27,6 +28,10 @@ func templateProblem(r *resource.Resource, err error) diag.Problem {
 	var re *render.Error
 	if errors.As(err, &re) {
 		return diag.Problem{File: re.File, Line: re.Line, Col: re.Col, Msg: fmt.Sprintf("%s (resource %s)", re.Msg, r.File)}
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == r.SrcPath { // the src itself: said at the resource's file
+		return diag.Problem{File: r.File, Msg: fmt.Sprintf("src %s: %v", r.SrcPath, pe.Err)}
 	}
 	return diag.Problem{File: r.SrcPath, Msg: fmt.Sprintf("%v (resource %s)", err, r.File)}
 }

@@ -9,16 +9,13 @@ import (
 	"github.com/confwatch/confwatch/agent/diag"
 )
 
-// FSProblems checks what r needs from the file system, for `check`: that src
-// exists, and that dest's directory exists, is a directory and is writable.
-// Each problem names r's file. With destWarn (rendering from mock data, say in
+// FSProblems checks what r needs from the file system, for `check`: that
+// dest's directory exists, is a directory and is writable (a src that cannot
+// be read is reported by its parse, engine.New). Each problem names r's file. With destWarn (rendering from mock data, say in
 // a config repository's CI, where the dests do not exist), dest problems are
 // warnings.
 func (r *Resource) FSProblems(destWarn bool) diag.List {
 	var out diag.List
-	if _, err := os.Stat(r.SrcPath); err != nil {
-		out = append(out, diag.Problem{File: r.File, Msg: fmt.Sprintf("src %s: %v", r.SrcPath, err)})
-	}
 	dir := filepath.Dir(r.Dest)
 	dest := func(msg string) {
 		out = append(out, diag.Problem{File: r.File, Msg: msg, Warning: destWarn})
