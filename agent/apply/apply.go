@@ -109,13 +109,19 @@ type Applier struct {
 }
 
 type pending struct {
-	item    Item
-	path    string // the file written: Dest, or the file a symlink at Dest points to
-	old     atomicfile.Current
-	want    atomicfile.Attrs // mode and owner resolved from item and old
-	staged  string
-	swapped bool
-	kept    bool // the previous file is kept beside path (keep)
+	item Item
+	path string // the file written: Dest, or the file a symlink at Dest points to
+	// old is what a rollback restores: what path holds now or, when an
+	// interrupted apply kept its previous file, that file.
+	old      atomicfile.Current
+	want     atomicfile.Attrs // mode and owner resolved from item and what path holds
+	staged   string
+	swapped  bool
+	kept     bool     // the previous file is kept beside path (keep)
+	keptKind keepKind // and of what kind
+	// inherited: kept by an interrupted apply, whose rollback target it is
+	// until this apply finishes or undoes the swap.
+	inherited bool
 }
 
 // Apply runs the transaction for g. Context cancellation is honoured between
@@ -149,12 +155,12 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	}
 	out.Check = time.Since(t0)
 	// The previous files stay on disk until the reload has succeeded (or the
-	// in-place check passed, without a reload): a kill before that leaves
-	// them for Recover, so the next start rolls back to them, not to the
-	// unchecked or unreloaded candidate left at dest.
+	// in-place check passed, without a reload): after a kill before that,
+	// the next start puts them back if a check was pending (Recover), and
+	// else the next apply rolls back to them if its own reload fails.
 	reload := g.Reload != nil && !a.NoReload
 	if err := a.keepPrevious(todo, reload); err != nil {
-		a.dropPrevious(todo)
+		a.dropKept(todo, false)
 		return mark(out, todo, err)
 	}
 	if err := a.swapAll(todo); err != nil {
@@ -167,19 +173,20 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return a.undo(out, todo, err)
 	}
 	if !reload {
-		a.dropPrevious(todo)
+		a.dropKept(todo, true)
 		return mark(out, todo, nil)
 	}
+	a.checked(todo)
 	t2 := time.Now()
 	err = g.Reload.Reload(ctx)
 	out.ReloadTime = time.Since(t2)
 	if err == nil {
 		out.Reloaded = true
-		a.dropPrevious(todo)
+		a.dropKept(todo, true)
 		return mark(out, todo, nil)
 	}
 	if errors.Is(err, ErrNotRunning) {
-		a.dropPrevious(todo)
+		a.dropKept(todo, true)
 		// The normal boot case (the service is ordered after the agent): info.
 		a.Log.Info("not reloaded: it reads the new files when it starts", "group", g.Name, "why", err)
 		return mark(out, todo, nil)
@@ -207,7 +214,7 @@ func (a *Applier) undo(out Outcome, todo []*pending, err error) Outcome {
 	rerr := a.rollback(todo)
 	out.RolledBack = rerr == nil
 	if rerr == nil {
-		a.dropPrevious(todo) // else Recover puts them back at the next start
+		a.dropKept(todo, true) // else they stay, for the next apply (or start) to finish or undo
 	}
 	out = mark(out, todo, err)
 	if rerr != nil {
@@ -238,28 +245,35 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	old, err := atomicfile.Read(path)
+	cur, err := atomicfile.Read(path)
 	if err != nil {
 		return nil, false, err
 	}
-	p := &pending{item: it, path: path, old: old, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
+	k, err := findKept(path)
+	if err != nil {
+		return nil, false, err
+	}
+	p := &pending{item: it, path: path, old: cur, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
+	if k.found { // finish the interrupted apply: roll back, if need be, to what it replaced
+		p.old, p.kept, p.keptKind, p.inherited = k.old, true, k.kind, true
+	}
 	w := &p.want
 	if w.Mode == 0 {
 		w.Mode = 0o644
-		if old.Exists {
-			w.Mode = old.Mode
+		if cur.Exists {
+			w.Mode = cur.Mode
 		}
 	}
 	// Unset owner: keep dest's when we may give files away (root), else
 	// the file becomes ours, as confd does.
 	root := os.Geteuid() == 0
 	if w.UID < 0 {
-		w.UID = pick(old.Exists && root, old.UID, os.Geteuid())
+		w.UID = pick(cur.Exists && root, cur.UID, os.Geteuid())
 	}
 	if w.GID < 0 {
-		w.GID = pick(old.Exists && root, old.GID, os.Getegid())
+		w.GID = pick(cur.Exists && root, cur.GID, os.Getegid())
 	}
-	return p, it.Unsettled || !old.Same(it.Data, p.want), nil
+	return p, it.Unsettled || k.found || !cur.Same(it.Data, p.want), nil
 }
 
 func pick(useOld bool, old, def int) int {

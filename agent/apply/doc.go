@@ -11,11 +11,17 @@
 //  4. when the reload fails, restore the backups, reload again, and report
 //     the group failed.
 //
-// A check without {{.src}} (check_in_place, `nginx -t` style) runs after the
-// swap; the previous file is then kept beside dest (".NAME.confwatch-prev")
-// until the check passed or the rollback finished, and Recover, at the next
-// start, puts it back if the agent died in between. Recover also sweeps
-// staged files a crash left behind.
+// Before the swap, the current destinations are kept on disk beside them
+// (".NAME.confwatch-prev", or "-held" once every check has passed) until the
+// reload has succeeded, so a kill at any point leaves something to return
+// to. A check without {{.src}} (check_in_place, `nginx -t` style) runs after
+// the swap; while it runs the whole group is kept as unchecked, and Recover,
+// at the next start, puts the whole group back. After the checks, a kill
+// before the reload is confirmed leaves checked files: Recover keeps them,
+// and the group's next apply includes them (Interrupted) and reloads, or
+// rolls back to the kept files if that fails, so a restart never steps a
+// destination back to an older state. Recover also sweeps staged files a
+// crash left behind.
 //
 // A symlinked destination is written through: its target is replaced in its
 // own directory and the link stays. A destination that is not a regular file

@@ -26,7 +26,8 @@ func TestHelperApplyInPlace(t *testing.T) {
 	}
 	it := item(dest, "bad\n", "echo $$ > "+dest+".pid; exec sleep 600")
 	it.CheckInPlace = true
-	newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}})
+	items := []Item{item(dest+".other", "other-new\n", "true"), it}
+	newApplier().Apply(context.Background(), Group{Name: "g", Items: items, Reload: &fakeReload{dest: dest}})
 }
 
 // helperReloadEnv makes the test binary run TestHelperApplyReload's apply;
@@ -53,17 +54,23 @@ func TestHelperApplyReload(t *testing.T) {
 
 // TestKillDuringReload: a process killed with SIGKILL while the reload of a
 // checked candidate runs leaves the candidate at dest and the previous file
-// beside it; Recover puts the previous file (the last one reloaded) back,
-// and the next apply of the same bytes swaps, checks and reloads again: on
-// success nothing is left beside dest, on failure dest is rolled back to
-// that previous file, never left at the candidate. (For a moment after the
-// restart dest is one state behind what the killed agent swapped in: the
-// history checker's one accepted backwards step, see docs/RELIABILITY.md.)
+// beside it. Recover leaves both (dest does not step back to an older state
+// after a restart), and the next apply, of the same bytes or of newer ones,
+// reloads: on success nothing is left beside dest, on failure dest is rolled
+// back to the previous file (the last one the service accepted), never left
+// at the candidate.
 func TestKillDuringReload(t *testing.T) {
 	for _, tc := range []struct {
 		name           string
 		inPlace, fails bool
-	}{{"staged", false, false}, {"staged-reload-fails", false, true}, {"in-place", true, false}, {"in-place-reload-fails", true, true}} {
+		next           string
+	}{
+		{"staged", false, false, "new\n"},
+		{"staged-then-newer", false, false, "newer\n"},
+		{"staged-reload-fails", false, true, "new\n"},
+		{"in-place", true, false, "new\n"},
+		{"in-place-reload-fails", true, true, "newer\n"},
+	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
 			dest := filepath.Join(dir, "site.conf")
@@ -72,27 +79,19 @@ func TestKillDuringReload(t *testing.T) {
 			}
 			child := exec.Command(os.Args[0], "-test.run=^TestHelperApplyReload$", "-test.count=1")
 			child.Env = append(os.Environ(), helperReloadEnv+"="+dest, helperInPlaceEnv+"="+map[bool]string{true: "1"}[tc.inPlace])
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- child.Wait() }()
-			reloadPID := waitPID(t, dest+".pid", done)
-			_ = child.Process.Kill() // SIGKILL: no deferred cleanup runs
-			<-done
-			_ = syscall.Kill(reloadPID, syscall.SIGKILL)
-			if err := os.Remove(dest + ".pid"); err != nil {
-				t.Fatal(err)
-			}
+			killMidCommand(t, child, dest+".pid")
 
-			restored, err := Recover(dest)
-			if err != nil || !restored {
-				t.Fatalf("Recover = %v, %v; want the previous file restored", restored, err)
+			rec, err := Recover([]string{dest})
+			if err != nil || len(rec.Restored) != 0 || len(rec.Pending) != 1 {
+				t.Fatalf("Recover = %+v, %v; want dest pending, not restored", rec, err)
 			}
-			if got, _ := os.ReadFile(dest); string(got) != "good\n" {
-				t.Fatalf("after Recover dest = %q, want the previous file", got)
+			if got, _ := os.ReadFile(dest); string(got) != "new\n" {
+				t.Fatalf("after Recover dest = %q, want the checked candidate still", got)
 			}
-			it := item(dest, "new\n", "true")
+			if !Interrupted(dest) {
+				t.Fatal("Interrupted = false after Recover; the next apply would not reload")
+			}
+			it := item(dest, tc.next, "true")
 			it.CheckInPlace = tc.inPlace
 			rel := &fakeReload{dest: dest}
 			if tc.fails {
@@ -104,10 +103,10 @@ func TestKillDuringReload(t *testing.T) {
 				}
 			}
 			o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: rel})
-			if !o.Results[0].Changed || len(rel.seen) == 0 || rel.seen[0] != "new\n" {
-				t.Fatalf("the apply was not redone: changed=%v, reloads saw %q", o.Results[0].Changed, rel.seen)
+			if !o.Results[0].Changed || len(rel.seen) == 0 || rel.seen[0] != tc.next {
+				t.Fatalf("the apply was not finished: changed=%v, reloads saw %q", o.Results[0].Changed, rel.seen)
 			}
-			want := "new\n"
+			want := tc.next
 			if tc.fails {
 				want = "good\n"
 				if !o.RolledBack {
@@ -125,6 +124,9 @@ func TestKillDuringReload(t *testing.T) {
 			if es := entries(t, dir); len(es) > 1 {
 				t.Fatalf("left beside dest: %v", es)
 			}
+			if Interrupted(dest) {
+				t.Fatal("still interrupted after the apply finished")
+			}
 		})
 	}
 }
@@ -132,55 +134,76 @@ func TestKillDuringReload(t *testing.T) {
 // TestKillDuringInPlaceCheck: a process killed with SIGKILL while an
 // in-place check runs leaves the unchecked candidate at dest, and the
 // previous file beside it; Recover (at the next start) puts the previous
-// file back. Before, the previous file was only in memory and was lost.
+// file back, and that of the other item of the group too, whose own check
+// had passed: the two candidates were never checked together. Before, the
+// previous file was only in memory and was lost.
 func TestKillDuringInPlaceCheck(t *testing.T) {
 	for _, existed := range []bool{true, false} {
 		t.Run("existed="+strconv.FormatBool(existed), func(t *testing.T) {
 			dir := t.TempDir()
-			dest := filepath.Join(dir, "site.conf")
+			dest, other := filepath.Join(dir, "site.conf"), filepath.Join(dir, "site.conf.other")
 			if existed {
-				if err := os.WriteFile(dest, []byte("good\n"), 0o640); err != nil {
-					t.Fatal(err)
+				for _, f := range []string{dest, other} {
+					if err := os.WriteFile(f, []byte("good\n"), 0o640); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			child := exec.Command(os.Args[0], "-test.run=^TestHelperApplyInPlace$", "-test.count=1")
 			child.Env = append(os.Environ(), helperEnv+"="+dest)
-			if err := child.Start(); err != nil {
-				t.Fatal(err)
-			}
-			done := make(chan error, 1)
-			go func() { done <- child.Wait() }()
-			checkPID := waitPID(t, dest+".pid", done)
-			if got, _ := os.ReadFile(dest); string(got) != "bad\n" {
-				t.Fatalf("mid-check dest = %q, want the candidate", got)
-			}
-			_ = child.Process.Kill() // SIGKILL: no deferred cleanup runs
-			<-done
-			_ = syscall.Kill(checkPID, syscall.SIGKILL)
-			if err := os.Remove(dest + ".pid"); err != nil {
-				t.Fatal(err)
-			}
+			killMidCommand(t, child, dest+".pid", func() {
+				if got, _ := os.ReadFile(dest); string(got) != "bad\n" {
+					t.Errorf("mid-check dest = %q, want the candidate", got)
+				}
+				if got, _ := os.ReadFile(other); string(got) != "other-new\n" {
+					t.Errorf("mid-check other = %q, want its candidate", got)
+				}
+			})
 
-			restored, err := Recover(dest)
-			if err != nil || !restored {
-				t.Fatalf("Recover = %v, %v", restored, err)
+			rec, err := Recover([]string{other, dest})
+			if err != nil || len(rec.Restored) != 2 || len(rec.Pending) != 0 {
+				t.Fatalf("Recover = %+v, %v; want both restored", rec, err)
 			}
-			got, err := os.ReadFile(dest)
-			switch {
-			case existed && (err != nil || string(got) != "good\n"):
-				t.Fatalf("after Recover dest = %q, %v; want the previous file", got, err)
-			case !existed && !os.IsNotExist(err):
-				t.Fatalf("after Recover dest = %q, %v; want none (there was none before)", got, err)
-			}
-			if existed {
-				if fi, _ := os.Stat(dest); fi.Mode().Perm() != 0o640 {
-					t.Errorf("restored mode %o", fi.Mode().Perm())
+			for _, f := range []string{dest, other} {
+				got, err := os.ReadFile(f)
+				switch {
+				case existed && (err != nil || string(got) != "good\n"):
+					t.Fatalf("after Recover %s = %q, %v; want the previous file", f, got, err)
+				case !existed && !os.IsNotExist(err):
+					t.Fatalf("after Recover %s = %q, %v; want none (there was none before)", f, got, err)
+				}
+				if existed {
+					if fi, _ := os.Stat(f); fi.Mode().Perm() != 0o640 {
+						t.Errorf("restored mode %o", fi.Mode().Perm())
+					}
 				}
 			}
-			if es := entries(t, dir); len(es) > 1 {
+			if es := entries(t, dir); existed && len(es) > 2 || !existed && len(es) > 0 {
 				t.Fatalf("left beside dest: %v", es)
 			}
 		})
+	}
+}
+
+// killMidCommand starts child, waits until the command it runs has written
+// its pid to pidFile, runs then (checks mid-command), and kills both with
+// SIGKILL, so no deferred cleanup runs.
+func killMidCommand(t *testing.T, child *exec.Cmd, pidFile string, then ...func()) {
+	t.Helper()
+	if err := child.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- child.Wait() }()
+	pid := waitPID(t, pidFile, done)
+	for _, f := range then {
+		f()
+	}
+	_ = child.Process.Kill()
+	<-done
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if err := os.Remove(pidFile); err != nil {
+		t.Fatal(err)
 	}
 }
 

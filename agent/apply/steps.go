@@ -47,28 +47,62 @@ func (a *Applier) inPlace(p *pending) bool {
 	return !a.NoReload && p.item.CheckCmd != "" && p.item.CheckInPlace
 }
 
-// keepPrevious puts the current file of every in-place-checked item on disk
-// beside it (see keep) before the swap, so that an agent killed during the
-// check restores it at its next start (Recover) instead of keeping the
-// unchecked candidate.
+// keepPrevious durably keeps the current file of every item beside it
+// before the swap when the group reloads or checks in place, so that a kill
+// before the end leaves something to roll back to (keep). The kind is
+// unchecked while any in-place check of the group is pending, for every item
+// (Recover then puts the whole group back), and unreloaded otherwise. A
+// previous file an interrupted apply kept stays: it is what the service last
+// ran, or older.
 func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
+	kind, inPlace := unreloaded, false
 	for _, p := range todo {
-		if reload || a.inPlace(p) {
-			if err := keep(p.path, p.old); err != nil {
-				return &stageErr{StageStage, err, p.item.Name}
-			}
-			p.kept = true
+		inPlace = inPlace || a.inPlace(p)
+	}
+	if inPlace {
+		kind = unchecked
+	}
+	for _, p := range todo {
+		var err error
+		switch {
+		case p.kept && p.keptKind != kind:
+			err = relabel(p.path, p.keptKind, kind)
+		case p.kept:
+		case reload || inPlace:
+			err = keep(p.path, p.old, kind)
+		default:
+			continue
 		}
+		if err != nil {
+			return &stageErr{StageStage, err, p.item.Name}
+		}
+		p.kept, p.keptKind = true, kind
 	}
 	return nil
 }
 
-// dropPrevious removes the kept previous files once they are not needed: the
-// in-place check passed and the reload (if any) succeeded, or the rollback
-// put them back.
-func (a *Applier) dropPrevious(todo []*pending) {
+// checked relabels the kept files unreloaded once the in-place checks
+// passed, before the reload: a kill from here on leaves checked files, which
+// the next start keeps. A file left unchecked is only put back too early.
+func (a *Applier) checked(todo []*pending) {
 	for _, p := range todo {
-		if p.kept {
+		if p.kept && p.keptKind == unchecked {
+			if err := relabel(p.path, unchecked, unreloaded); err != nil {
+				a.Log.Warn("cannot mark the kept previous file", "resource", p.item.Name, "err", err)
+				continue
+			}
+			p.keptKind = unreloaded
+		}
+	}
+}
+
+// dropKept removes the kept previous files once they are not needed: the
+// in-place check passed and the reload (if any) succeeded, or the rollback
+// put them back (all), or the apply ended before the swap (all but those an
+// interrupted apply kept: it still needs finishing).
+func (a *Applier) dropKept(todo []*pending, all bool) {
+	for _, p := range todo {
+		if p.kept && (all || !p.inherited) {
 			if err := unkeep(p.path); err != nil {
 				a.Log.Warn("cannot remove the kept previous file", "resource", p.item.Name, "err", err)
 			}

@@ -123,6 +123,10 @@ func (e *Engine) SyncGroup(ctx context.Context, g string, src Source) []Result {
 // their guards, in one transaction, and returns each resource's Result
 // (recording what was applied in the state store).
 func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidate) []Result {
+	rel := e.reloader(g)
+	if !e.opts.Noop {
+		e.finish(ctx, g, rel)
+	}
 	var items []apply.Item
 	byName := map[string]*Candidate{}
 	out := make([]Result, 0, len(cands))
@@ -135,15 +139,11 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		}
 		items = append(items, e.item(c))
 	}
-	if len(items) == 0 {
-		return inOrder(cands, out)
-	}
 	if e.opts.Noop {
 		return inOrder(cands, append(out, e.noop(items, byName)...))
 	}
-	var rel apply.Reloader
-	if rs := e.groups[g]; len(rs) > 0 {
-		rel = e.opts.Reloaders(rs[0])
+	if len(items) == 0 {
+		return inOrder(cands, out)
 	}
 	// Record the intent first: if the agent dies between the swap and the
 	// reload, the next start redoes the apply instead of finding the file
@@ -190,6 +190,14 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		out = append(out, st)
 	}
 	return inOrder(cands, out)
+}
+
+// reloader is group g's reload action, or nil.
+func (e *Engine) reloader(g string) apply.Reloader {
+	if rs := e.groups[g]; len(rs) > 0 {
+		return e.opts.Reloaders(rs[0])
+	}
+	return nil
 }
 
 // inOrder sorts results into the order of the candidates.

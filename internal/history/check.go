@@ -1,7 +1,6 @@
 package history
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"fmt"
 	"sort"
@@ -88,10 +87,11 @@ func excerpt(b []byte) string {
 // observation gets the oldest revision at or after the previous match that
 // renders to it (the greedy choice leaves the most room to the ones after).
 // An observation with no such revision is a violation, and does not move
-// the position, unless rs accepts it as a restore.
-func (ix *Index) Check(obs []Observation, rs *Restores) (ms []Match, vs []Violation, restored []Match) {
+// the position. No backwards step is excused, not even right after an agent
+// restart: a start finishes an interrupted apply instead of undoing it.
+func (ix *Index) Check(obs []Observation) (ms []Match, vs []Violation) {
 	var pos int64
-	for k, o := range obs {
+	for _, o := range obs {
 		revs := ix.revs[sha256.Sum256(o.Data)]
 		i := sort.Search(len(revs), func(i int) bool { return revs[i] >= pos })
 		switch {
@@ -100,35 +100,9 @@ func (ix *Index) Check(obs []Observation, rs *Restores) (ms []Match, vs []Violat
 		case i < len(revs):
 			pos = revs[i]
 			ms = append(ms, Match{Observation: o, Rev: pos})
-		case k >= 2 && rs.accepts(obs[k-2], obs[k-1], o):
-			pos = revs[len(revs)-1]
-			restored = append(restored, Match{Observation: o, Rev: pos})
-			ms = append(ms, Match{Observation: o, Rev: pos})
 		default:
 			vs = append(vs, Violation{Observation: o, Kind: "went backwards", After: pos, Revs: revs})
 		}
 	}
-	return ms, vs, restored
-}
-
-// Restores accepts one kind of backwards step in a file: the agent
-// restarted (at one of Starts) after the previous content was seen, and the
-// file is back at the content seen before that one. That is what a start
-// does after a kill between the swap of a candidate and the end of its
-// reload: apply.Recover puts back the previous file, then the agent applies
-// the current state again.
-type Restores struct {
-	Starts []time.Time
-}
-
-func (rs *Restores) accepts(before, prev, o Observation) bool {
-	if rs == nil || !bytes.Equal(before.Data, o.Data) {
-		return false
-	}
-	for _, s := range rs.Starts {
-		if !s.Before(prev.At) && !s.After(o.At) {
-			return true
-		}
-	}
-	return false
+	return ms, vs
 }

@@ -68,7 +68,7 @@ func TestCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ms, vs, _ := ix.Check(obs(t0, tt.seen...), nil)
+			ms, vs := ix.Check(obs(t0, tt.seen...))
 			var revs []int64
 			for _, m := range ms {
 				revs = append(revs, m.Rev)
@@ -87,40 +87,13 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-// TestCheckRestores: after a restart, the file back at the content before
-// the last one is a restore; any other backwards step, or one without a
-// restart, is not.
-func TestCheckRestores(t *testing.T) {
+// TestCheckNoRestores: a backwards step is a violation, also right after
+// an agent restart (before, one was excused as a "restore").
+func TestCheckNoRestores(t *testing.T) {
 	ix, t0 := testIndex(t)
-	const (
-		s10 = "a=1\n"
-		s11 = "a=1\nb=2\n"
-		s12 = "a=1\nb=2\nzz=a\n"
-		s14 = "a=1\nb=2\nzz=b\n"
-	)
-	seen := obs(t0, s10, s12, s10, s14) // at 1.5, 3, 4.5, 6 s
-	tests := []struct {
-		name     string
-		starts   []time.Duration
-		restored int
-		bad      int
-	}{
-		{"restart between", []time.Duration{4 * time.Second}, 1, 0},
-		{"no restart", nil, 0, 1},
-		{"restart after it", []time.Duration{5 * time.Second}, 0, 1},
-		{"restart before the previous observation", []time.Duration{2500 * time.Millisecond}, 0, 1},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			rs := &Restores{}
-			for _, d := range tt.starts {
-				rs.Starts = append(rs.Starts, t0.Add(d))
-			}
-			_, vs, restored := ix.Check(seen, rs)
-			if len(restored) != tt.restored || len(vs) != tt.bad {
-				t.Errorf("restored %v, violations %v", restored, vs)
-			}
-		})
+	seen := obs(t0, "a=1\n", "a=1\nb=2\nzz=a\n", "a=1\n", "a=1\nb=2\nzz=b\n")
+	if _, vs := ix.Check(seen); len(vs) != 1 || vs[0].Kind != "went backwards" {
+		t.Errorf("violations %v, want the one step back", vs)
 	}
 }
 
