@@ -88,7 +88,7 @@ func (e *Engine) finish(ctx context.Context, g string, rel apply.Reloader) {
 	if len(items) == 0 {
 		return
 	}
-	o := e.applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
+	o, repeat := e.apply(ctx, "finish "+g, apply.Group{Name: g, Items: items, Reload: rel})
 	byName := map[string]*resource.Resource{}
 	for _, r := range e.groups[g] {
 		byName[r.Name] = r
@@ -96,6 +96,8 @@ func (e *Engine) finish(ctx context.Context, g string, rel apply.Reloader) {
 	for _, res := range o.Results {
 		l := e.opts.Log.With("resource", res.Name, "dest", res.Dest)
 		switch {
+		case repeat:
+			l.Debug("cannot finish the interrupted apply, as before", "err", res.Err)
 		case res.Err == nil:
 			l.Info("finished the interrupted apply: the file in place is checked and reloaded", "reloaded", o.Reloaded)
 		case o.RolledBack:

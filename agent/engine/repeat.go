@@ -61,6 +61,25 @@ func (f *failures) record(g string, s [sha256.Size]byte, err string) (repeat boo
 	return ok && last == f.last[g]
 }
 
+// apply runs grp's transaction and reports whether it failed exactly as the
+// last one recorded under key did; the applier's lines of such a retry (the
+// same files again) are logged at debug level, saying only what is new.
+func (e *Engine) apply(ctx context.Context, key string, grp apply.Group) (apply.Outcome, bool) {
+	digest := sum(grp.Items)
+	applier := e.applier
+	if e.fails.retry(key, digest) {
+		quiet := *e.applier
+		quiet.Log = slog.New(debugHandler{e.opts.Log.Handler()})
+		applier = &quiet
+	}
+	o := applier.Apply(ctx, grp)
+	errText := ""
+	if err := o.Err(); err != nil {
+		errText = err.Error()
+	}
+	return o, e.fails.record(key, digest, errText)
+}
+
 // debugHandler logs every record at debug level: the applier's lines on a
 // retry of a failed apply.
 type debugHandler struct{ h slog.Handler }

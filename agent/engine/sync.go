@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"time"
 
@@ -151,19 +150,7 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 	for _, it := range items {
 		e.unsettled(byName[it.Name].Res, true)
 	}
-	digest := sum(items)
-	applier := e.applier
-	if e.fails.retry(g, digest) { // the same files again: say only what is new
-		quiet := *e.applier
-		quiet.Log = slog.New(debugHandler{e.opts.Log.Handler()})
-		applier = &quiet
-	}
-	o := applier.Apply(ctx, apply.Group{Name: g, Items: items, Reload: rel})
-	errText := ""
-	if err := o.Err(); err != nil {
-		errText = err.Error()
-	}
-	repeat := e.fails.record(g, digest, errText)
+	o, repeat := e.apply(ctx, g, apply.Group{Name: g, Items: items, Reload: rel})
 	for _, res := range o.Results {
 		c := byName[res.Name]
 		st := Result{Name: res.Name, Dest: res.Dest, Revision: c.Revision, DirRevs: c.DirRevs, Changed: res.Changed,
