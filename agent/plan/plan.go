@@ -12,6 +12,7 @@ import (
 
 	"github.com/pmezard/go-difflib/difflib"
 
+	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/engine"
 	"github.com/confwatch/confwatch/agent/etcd"
 	"github.com/confwatch/confwatch/agent/resource"
@@ -44,6 +45,10 @@ func All(w io.Writer, eng *engine.Engine, snap *etcd.Snapshot, earlier Earlier) 
 func Write(w io.Writer, eng *engine.Engine, r *resource.Resource, snap *etcd.Snapshot, c engine.Candidate, earlier Earlier) bool {
 	fmt.Fprintf(w, "== %s -> %s (etcd revision %d)\n", r.Name, r.Dest, c.Revision)
 	changedKeys(w, eng, r, snap, earlier)
+	interrupted := apply.Interrupted(r.Dest)
+	if interrupted {
+		fmt.Fprintf(w, "interrupted: the previous file is kept beside %s: an apply is under way, or one stopped before its reload was confirmed; the agent's next start or apply finishes it (check and reload) or rolls it back\n", r.Dest)
+	}
 	if c.Err != nil {
 		fmt.Fprintf(w, "action: none: render failed: %v\n\n", c.Err)
 		return true
@@ -52,7 +57,7 @@ func Write(w io.Writer, eng *engine.Engine, r *resource.Resource, snap *etcd.Sna
 	cur := f.Data
 	if err == nil && f.Exists && string(cur) == string(c.Data) {
 		fmt.Fprintf(w, "action: none (up to date)\n\n")
-		return false
+		return interrupted
 	}
 	if err == nil && !f.Exists {
 		fmt.Fprintf(w, "new file: %s does not exist (%d bytes rendered)\n", r.Dest, len(c.Data))
