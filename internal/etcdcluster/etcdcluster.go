@@ -6,10 +6,12 @@ package etcdcluster
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -124,14 +126,45 @@ func (c *Cluster) Stop() {
 	}
 }
 
+// freePort returns a loopback address free a moment ago, for an etcd
+// process to bind later. It is drawn below the kernel's ephemeral port range
+// (ip_local_port_range), where port 0 binds and outgoing connections take
+// their source ports: a port from there can be taken by any connection of
+// another test before the member binds it (and the member then exits,
+// "address already in use").
 func freePort(t testing.TB) string {
 	t.Helper()
+	low := ephemeralLow()
+	for range 100 {
+		if low <= 10000 {
+			break
+		}
+		addr := fmt.Sprintf("127.0.0.1:%d", 10000+rand.IntN(low-10000))
+		if l, err := net.Listen("tcp", addr); err == nil {
+			_ = l.Close()
+			return addr
+		}
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
 	return l.Addr().String()
+}
+
+// ephemeralLow is the first port of the ephemeral range (0 if unknown).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 0
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return 0
+	}
+	n, _ := strconv.Atoi(f[0])
+	return n
 }
 
 // WaitTimeout bounds waits for the cluster to be usable in tests.
