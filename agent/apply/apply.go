@@ -27,8 +27,9 @@ type Item struct {
 	// `nginx -t`, that cannot be pointed at the staged file.
 	CheckInPlace bool
 	// Unsettled says an earlier apply of this file did not finish (the agent
-	// died, or a rollback failed): apply it as changed even when the bytes
-	// match, so it is checked and reloaded.
+	// died, or a rollback or its reload failed): apply it as changed even
+	// when the bytes match, so it is checked and reloaded, and roll back, if
+	// this apply fails, to the file that earlier apply kept beside dest.
 	Unsettled bool
 }
 
@@ -111,16 +112,17 @@ type Applier struct {
 type pending struct {
 	item Item
 	path string // the file written: Dest, or the file a symlink at Dest points to
-	// old is what a rollback restores: what path holds now or, when an
-	// interrupted apply kept its previous file, that file.
-	old      atomicfile.Current
+	// cur is what path holds now; old is what a rollback restores: cur or,
+	// when an interrupted apply kept its previous file, that file.
+	cur, old atomicfile.Current
 	want     atomicfile.Attrs // mode and owner resolved from item and what path holds
 	staged   string
-	swapped  bool
+	swapped  bool     // dest differs from old: by this apply's write, or inherited
+	wrote    bool     // this apply wrote dest
 	kept     bool     // the previous file is kept beside path (keep)
 	keptKind keepKind // and of what kind
-	// inherited: kept by an interrupted apply, whose rollback target it is
-	// until this apply finishes or undoes the swap.
+	// inherited: kept by an interrupted apply (swapped: and dest differs
+	// from it), whose rollback target it is until this apply finishes.
 	inherited bool
 }
 
@@ -142,41 +144,39 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	}
 	if failed(out) {
 		a.cleanup(todo)
-		return mark(out, todo, &stageErr{StageStage, fmt.Errorf("not applied: %s, in the same group, could not be read", firstFailed(out)), ""})
+		return a.fail(ctx, g, out, todo, &stageErr{StageStage, fmt.Errorf("not applied: %s, in the same group, could not be read", firstFailed(out)), ""}, false)
 	}
 	if len(todo) == 0 {
 		return out
 	}
 	defer a.cleanup(todo)
 	t0 := time.Now()
-	if err := a.stageAndCheck(ctx, todo); err != nil {
-		out.Check = time.Since(t0)
-		return mark(out, todo, err)
-	}
+	err := a.stageAndCheck(ctx, todo)
 	out.Check = time.Since(t0)
+	if err != nil {
+		return a.fail(ctx, g, out, todo, err, false)
+	}
 	// The previous files stay on disk until the reload has succeeded (or the
-	// in-place check passed, without a reload): after a kill before that,
-	// the next start puts them back if a check was pending (Recover), and
-	// else the next apply rolls back to them if its own reload fails.
+	// in-place check passed, without a reload), so that a kill at any point
+	// leaves something to return to (see keepPrevious).
 	reload := g.Reload != nil && !a.NoReload
 	if err := a.keepPrevious(todo, reload); err != nil {
-		a.dropKept(todo, false)
-		return mark(out, todo, err)
+		return a.fail(ctx, g, out, todo, err, false)
 	}
 	if err := a.swapAll(todo); err != nil {
-		return a.undo(out, todo, err)
+		return a.fail(ctx, g, out, todo, err, false)
 	}
 	t1 := time.Now()
-	err := a.checkInPlace(ctx, todo)
+	err = a.checkInPlace(ctx, todo)
 	out.Check += time.Since(t1)
 	if err != nil {
-		return a.undo(out, todo, err)
+		return a.fail(ctx, g, out, todo, err, false)
 	}
 	if !reload {
 		a.dropKept(todo, true)
 		return mark(out, todo, nil)
 	}
-	a.checked(todo)
+	a.relabel(todo, unreloaded, false) // dest now holds the whole checked set
 	t2 := time.Now()
 	err = g.Reload.Reload(ctx)
 	out.ReloadTime = time.Since(t2)
@@ -193,32 +193,86 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	}
 	err = &stageErr{StageReload, fmt.Errorf("%s: %w", g.Reload, err), ""}
 	a.Log.Error("reload failed: rolling back", "group", g.Name, "err", err)
-	out = a.undo(out, todo, err)
-	// Reload the restored files, bounded. Not once ctx has ended: the agent
-	// is then abandoning its applies on the way out (a stop's grace ran out,
-	// or a reload job waits behind the agent's own stop, so this reload would
-	// only wait for it too); the group is marked unsettled and the next start
-	// redoes the apply.
-	rctx, cancel := context.WithTimeout(ctx, time.Minute)
-	defer cancel()
-	if rerr := g.Reload.Reload(rctx); rerr != nil {
-		a.Log.Error("reload after rollback failed too", "group", g.Name, "err", rerr)
-		out = markUnsettled(out, todo, fmt.Errorf("reload after rollback: %w", rerr))
-	}
-	return out
+	return a.fail(ctx, g, out, todo, err, true)
 }
 
-// undo rolls the swapped files back and marks the transaction failed with
-// err; files that could not be restored are marked unsettled.
-func (a *Applier) undo(out Outcome, todo []*pending, err error) Outcome {
-	rerr := a.rollback(todo)
-	out.RolledBack = rerr == nil
-	if rerr == nil {
-		a.dropKept(todo, true) // else they stay, for the next apply (or start) to finish or undo
-	}
+// fail ends a transaction that failed with err. What was swapped, by this
+// apply or by the interrupted one it inherited, is rolled back to what it
+// replaced; then, when the service may have read anything else (this
+// apply's reload ran, or an inherited swap was undone), the group is
+// reloaded again, bounded. Files the service may not match stay kept beside
+// dest, and their results unsettled, for the next apply (or start) to
+// finish.
+//
+// When ctx has ended (the agent is stopping), what an interrupted apply left
+// is not undone: only this apply's own writes are, and the kept files stay
+// for the next start.
+func (a *Applier) fail(ctx context.Context, g Group, out Outcome, todo []*pending, err error, reloaded bool) Outcome {
 	out = mark(out, todo, err)
-	if rerr != nil {
-		out = markUnsettled(out, todo, rerr)
+	stopping := ctx.Err() != nil
+	undoesInherited := false
+	for _, p := range todo {
+		if stopping && p.inherited { // back to how the interrupted apply left it
+			p.old, p.swapped = p.cur, p.wrote
+		}
+		undoesInherited = undoesInherited || p.swapped && p.inherited
+	}
+	unfinished := errors.New("an interrupted apply of it is not finished")
+	if !anySwapped(todo) {
+		a.dropKept(todo, false)
+		return markUnsettled(out, inheritedOf(todo), unfinished)
+	}
+	a.relabel(todo, unchecked, true) // a kill mid-rollback: the next start finishes it
+	if rerr := a.rollback(todo); rerr != nil {
+		return markUnsettled(out, todo, rerr) // the kept files stay: Recover puts them back
+	}
+	out.RolledBack = true
+	if stopping {
+		a.relabel(todo, unreloaded, true)
+		if !reloaded {
+			a.dropKept(todo, false)
+			return markUnsettled(out, inheritedOf(todo), unfinished)
+		}
+		return markUnsettled(out, todo, fmt.Errorf("no reload after rollback: %w", ctx.Err()))
+	}
+	if g.Reload == nil || a.NoReload || !reloaded && !undoesInherited {
+		a.dropKept(todo, true)
+		return out
+	}
+	// dest holds the previous set again, each file as kept: kept as
+	// unreloaded, they now say that its reload is pending.
+	a.relabel(todo, unreloaded, true)
+	// Reload the restored files, bounded. (Not once ctx has ended, above:
+	// the agent is then abandoning its applies on the way out, a stop's
+	// grace ran out, or a reload job waits behind the agent's own stop, so
+	// this reload would only wait for it too.)
+	rctx, cancel := context.WithTimeout(ctx, time.Minute)
+	rerr := g.Reload.Reload(rctx)
+	cancel()
+	if rerr == nil || errors.Is(rerr, ErrNotRunning) {
+		a.dropKept(todo, true)
+		return out
+	}
+	a.Log.Error("reload after rollback failed too", "group", g.Name, "err", rerr)
+	return markUnsettled(out, todo, fmt.Errorf("reload after rollback: %w", rerr))
+}
+
+func anySwapped(todo []*pending) bool {
+	for _, p := range todo {
+		if p.swapped {
+			return true
+		}
+	}
+	return false
+}
+
+// inheritedOf is the pendings that hold a file kept by an interrupted apply.
+func inheritedOf(todo []*pending) []*pending {
+	var out []*pending
+	for _, p := range todo {
+		if p.inherited && p.kept {
+			out = append(out, p)
+		}
 	}
 	return out
 }
@@ -249,13 +303,16 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
-	k, err := findKept(path)
-	if err != nil {
-		return nil, false, err
+	var k kept
+	if it.Unsettled { // an interrupted apply may have kept what it replaced
+		if k, err = findKept(path); err != nil {
+			return nil, false, err
+		}
 	}
-	p := &pending{item: it, path: path, old: cur, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
+	p := &pending{item: it, path: path, cur: cur, old: cur, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
 	if k.found { // finish the interrupted apply: roll back, if need be, to what it replaced
 		p.old, p.kept, p.keptKind, p.inherited = k.old, true, k.kind, true
+		p.swapped = !sameAs(cur, k.old)
 	}
 	w := &p.want
 	if w.Mode == 0 {
@@ -273,7 +330,7 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	if w.GID < 0 {
 		w.GID = pick(cur.Exists && root, cur.GID, os.Getegid())
 	}
-	return p, it.Unsettled || k.found || !cur.Same(it.Data, p.want), nil
+	return p, it.Unsettled || !cur.Same(it.Data, p.want), nil
 }
 
 func pick(useOld bool, old, def int) int {

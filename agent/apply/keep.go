@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/confwatch/confwatch/internal/atomicfile"
 )
@@ -15,14 +16,15 @@ import (
 type keepKind int
 
 const (
-	// unchecked: dest may hold a candidate no check has passed (an in-place
-	// check of its group was pending). Recover puts back the previous file
-	// of every item of the group at the next start.
+	// unchecked: dest may not hold a set of files every check of the group
+	// passed (files are being swapped in, checked in place, or rolled
+	// back). Recover puts back the previous file of every item of the group
+	// at the next start.
 	unchecked keepKind = iota
-	// unreloaded: dest holds a checked candidate whose reload has not been
-	// confirmed. Recover leaves it; the next apply of the group keeps the
-	// previous file as its rollback target and reloads, so a restart never
-	// steps dest back.
+	// unreloaded: dest holds, with the group, a set every check passed,
+	// whose reload has not been confirmed. Recover leaves it; the next apply
+	// of the group reloads it (or rolls back to the kept file if its check
+	// or reload now fails), so a restart never steps dest back.
 	unreloaded
 )
 
@@ -48,11 +50,13 @@ func keepName(dest string, k keepKind, exists bool) string {
 }
 
 // isKeep reports whether name (a base name beside dest) is one of dest's
-// kept files of kind k.
-func isKeep(dest, name string, k keepKind) bool {
-	for _, s := range keepNames[k] {
-		if name == "."+filepath.Base(dest)+s {
-			return true
+// kept files, of either kind.
+func isKeep(dest, name string) bool {
+	for _, names := range keepNames {
+		for _, s := range names {
+			if name == "."+filepath.Base(dest)+s {
+				return true
+			}
 		}
 	}
 	return false
@@ -77,18 +81,30 @@ func keep(dest string, old atomicfile.Current, k keepKind) error {
 }
 
 // relabel renames dest's kept file from kind from to kind to (one atomic
-// rename: a crash leaves one of the two names).
-func relabel(dest string, from, to keepKind) error {
+// rename: a crash leaves one of the two names); durable syncs the directory.
+func relabel(dest string, from, to keepKind, durable bool) error {
 	for i := range 2 {
 		src := hidden(dest, keepNames[from][i])
 		if !exists(src) {
 			continue
 		}
-		if err := atomicfile.Rename(src, hidden(dest, keepNames[to][i])); err != nil {
+		if err := os.Rename(src, hidden(dest, keepNames[to][i])); err != nil {
 			return fmt.Errorf("relabel the kept previous file: %w", err)
+		}
+		if durable {
+			return atomicfile.SyncDir(filepath.Dir(dest))
 		}
 	}
 	return nil
+}
+
+// sameAs reports whether cur holds exactly what old does (both absent, or
+// the same bytes, mode and owner).
+func sameAs(cur, old atomicfile.Current) bool {
+	if !old.Exists {
+		return !cur.Exists
+	}
+	return cur.Same(old.Data, old.Attrs)
 }
 
 // kept is what findKept found beside dest.
@@ -142,10 +158,9 @@ func unkeep(dest string) error {
 	return errors.Join(errs...)
 }
 
-// Interrupted reports whether an apply of dest (after symlinks) was
-// interrupted after it kept the previous file: the next apply of its group
-// must include dest (as it stands, if its candidate cannot be applied), to
-// finish that apply with a reload or roll it back.
+// Interrupted reports whether a previous file is kept beside dest (after
+// symlinks): an apply of it is under way, or one was interrupted and the
+// agent's next start or apply of its group finishes it.
 func Interrupted(dest string) bool {
 	path, err := atomicfile.Resolve(dest)
 	if err != nil {
@@ -158,22 +173,24 @@ func Interrupted(dest string) bool {
 // Recovery is what Recover did for one reload group.
 type Recovery struct {
 	// Restored: dests put back to the file they held before the interrupted
-	// apply (or removed: there was none), because an in-place check of the
-	// group had not passed.
+	// apply (or removed: there was none), because the group's files were
+	// changing, or being checked in place or rolled back, when it stopped.
+	// The service may have read anything in between: reload them.
 	Restored []string
-	// Pending: dests that hold a checked candidate whose reload was not
-	// confirmed; their previous files stay beside them, and the next apply
-	// of the group reloads them or rolls them back.
+	// Pending: dests that hold, with the rest of the group, a set every
+	// check passed, whose reload was not confirmed; their previous files
+	// stay beside them for the next apply, which reloads (or rolls back).
 	Pending []string
 }
 
-// Recover repairs what an agent killed during an apply of one reload group
+// Recover repairs what an apply of one reload group, interrupted by a kill,
 // left beside the group's dests (after symlinks). When any dest was kept as
 // unchecked, every dest with a kept file is put back, so the group never
-// holds a set of files no check saw together; otherwise the kept files stay
-// for the next apply, which finishes the interrupted one (see Interrupted).
-// Stale staged files are removed. It must run before anything else writes
-// the dests (at agent start, under the agent's lock).
+// holds a set of files no check saw together; otherwise the kept files stay,
+// and the dests are Pending. Stale staged files are removed; a kept file is
+// removed only once what it is kept for is done. It must not run while an
+// apply of the group is under way (at agent start, under the agent's lock,
+// or from the group's own apply turn).
 func Recover(dests []string) (Recovery, error) {
 	var rec Recovery
 	var errs []error
@@ -204,33 +221,43 @@ func Recover(dests []string) (Recovery, error) {
 }
 
 func recoverOne(path string, k kept, restoreAll bool, rec *Recovery) error {
-	if !k.found {
+	switch {
+	case !k.found:
+		return nil
+	case !restoreAll:
+		rec.Pending = append(rec.Pending, path)
 		return nil
 	}
 	cur, err := atomicfile.Read(path)
 	if err != nil {
 		return err
 	}
-	switch {
-	case cur.Exists == k.old.Exists && (!cur.Exists || cur.Same(k.old.Data, k.old.Attrs)):
-		// Not swapped yet: nothing to finish or undo for this dest.
-	case restoreAll:
-		if err := restore(path, k.old); err != nil {
+	if !sameAs(cur, k.old) {
+		if err := putBack(path, k); err != nil {
 			return fmt.Errorf("restore the previous file: %w", err)
 		}
-		rec.Restored = append(rec.Restored, path)
-	default:
-		rec.Pending = append(rec.Pending, path)
-		return nil
 	}
+	rec.Restored = append(rec.Restored, path)
 	return unkeep(path)
+}
+
+// putBack puts the kept file back at path: by renaming it over path (no
+// space needed), or by rewriting path in place when it is a mount point.
+func putBack(path string, k kept) error {
+	if !k.old.Exists {
+		return atomicfile.Remove(path)
+	}
+	err := atomicfile.Rename(keepName(path, k.kind, true), path)
+	if errors.Is(err, syscall.EBUSY) {
+		return atomicfile.Overwrite(path, k.old.Data, k.old.Attrs)
+	}
+	return err
 }
 
 // Sweep removes the staged files (".NAME.confwatch-*") beside dest and
 // returns how many; they are left only by a crash, so Sweep must not run
-// while an apply of dest may be under way. A previous file kept for an
-// unconfirmed reload (the unreloaded kind) is not swept: the next apply
-// needs it.
+// while an apply of dest may be under way. Kept previous files are not
+// staged files: only Recover, or the apply that kept them, removes them.
 func Sweep(dest string) (int, error) {
 	dir, prefix := filepath.Dir(dest), "."+filepath.Base(dest)+stageInfix
 	es, err := os.ReadDir(dir)
@@ -243,7 +270,7 @@ func Sweep(dest string) (int, error) {
 	n := 0
 	var errs []error
 	for _, e := range es {
-		if !strings.HasPrefix(e.Name(), prefix) || e.IsDir() || isKeep(dest, e.Name(), unreloaded) {
+		if !strings.HasPrefix(e.Name(), prefix) || e.IsDir() || isKeep(dest, e.Name()) {
 			continue
 		}
 		if err := os.Remove(filepath.Join(dir, e.Name())); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -92,7 +92,7 @@ func TestKillDuringReload(t *testing.T) {
 				t.Fatal("Interrupted = false after Recover; the next apply would not reload")
 			}
 			it := item(dest, tc.next, "true")
-			it.CheckInPlace = tc.inPlace
+			it.CheckInPlace, it.Unsettled = tc.inPlace, true // as the engine sets it after Recover
 			rel := &fakeReload{dest: dest}
 			if tc.fails {
 				rel.fail = func(call int) error {

@@ -1,6 +1,7 @@
 package apply
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -9,9 +10,9 @@ import (
 
 // TestRecoverGroup: what Recover does with the files an apply of a two-file
 // group left, for each point a kill can land (the files are laid out as the
-// apply leaves them). A group with any file kept unchecked is put back whole;
-// one whose files are all checked stays, pending its reload; a file kept but
-// not yet swapped needs nothing.
+// apply leaves them). A group with any file kept unchecked is put back whole
+// (and named restored, as the service may have read anything meanwhile);
+// one whose files are all kept as unreloaded stays, pending its reload.
 func TestRecoverGroup(t *testing.T) {
 	type file struct{ dest, kept, kind string } // kind: "prev", "held" or "" (none); kept "-" for the absent marker
 	for _, tc := range []struct {
@@ -23,11 +24,12 @@ func TestRecoverGroup(t *testing.T) {
 		{"both swapped, reload pending", file{"a2", "a1", "held"}, file{"b2", "b1", "held"}, "a2", "b2", 0, 2},
 		{"killed relabelling after the in-place check", file{"a2", "a1", "held"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0},
 		{"killed during the in-place check", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0},
-		{"killed mid-swap, reload pending", file{"a2", "a1", "held"}, file{"b1", "b1", "held"}, "a2", "b1", 0, 1},
-		{"killed mid-swap, check pending", file{"a2", "a1", "prev"}, file{"b1", "b1", "prev"}, "a1", "b1", 1, 0},
+		{"killed mid-swap", file{"a2", "a1", "prev"}, file{"b1", "b1", "prev"}, "a1", "b1", 2, 0},
+		{"killed mid-rollback", file{"a1", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0},
 		{"new file, reload pending", file{"a2", "-", "held"}, file{"b1", "", ""}, "a2", "b1", 0, 1},
 		{"new file, check pending", file{"a2", "-", "prev"}, file{"b1", "", ""}, "-", "b1", 1, 0},
-		{"new file not yet swapped", file{"-", "-", "held"}, file{"b1", "", ""}, "-", "b1", 0, 0},
+		{"rolled back, its reload pending", file{"a1", "a1", "held"}, file{"b1", "b1", "held"}, "a1", "b1", 0, 2},
+		{"kept, not yet swapped", file{"-", "-", "prev"}, file{"b1", "", ""}, "-", "b1", 1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -76,5 +78,71 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestFinishThatFailsRollsBack: a dest left holding a checked file whose
+// reload was not confirmed is applied again as it stands; when its check
+// now fails, it is rolled back to the file kept beside it and the group is
+// reloaded (the service may have read the newer one), and nothing is left.
+// Found by review: the failed check left the file in place, kept for ever.
+func TestFinishThatFailsRollsBack(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "a.conf")
+	must(t, os.WriteFile(dest, []byte("N\n"), 0o644))
+	must(t, os.WriteFile(hidden(dest, keepNames[unreloaded][0]), []byte("N-1\n"), 0o644))
+	if rec, err := Recover([]string{dest}); err != nil || len(rec.Pending) != 1 {
+		t.Fatalf("Recover = %+v, %v", rec, err)
+	}
+	it := item(dest, "N\n", "false") // what engine.finish passes; the check fails now
+	it.Unsettled = true
+	r := &fakeReload{dest: dest}
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{it}, Reload: r})
+	if got, _ := os.ReadFile(dest); string(got) != "N-1\n" || !o.RolledBack || o.Results[0].Unsettled {
+		t.Fatalf("dest %q rolledBack %v unsettled %v; want the kept file back", got, o.RolledBack, o.Results[0].Unsettled)
+	}
+	if len(r.seen) != 1 || r.seen[0] != "N-1\n" {
+		t.Fatalf("reloads saw %q, want one of the restored file", r.seen)
+	}
+	if es := entries(t, dir); len(es) != 1 {
+		t.Fatalf("left beside dest: %v", es)
+	}
+}
+
+// TestFinishStoppedLeavesItForTheNextStart: the agent stops (ctx ends)
+// while applying again a file whose reload was not confirmed: nothing steps
+// back, and the kept file stays for the next start.
+func TestFinishStoppedLeavesItForTheNextStart(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "a.conf")
+	must(t, os.WriteFile(dest, []byte("N\n"), 0o644))
+	must(t, os.WriteFile(hidden(dest, keepNames[unreloaded][0]), []byte("N-1\n"), 0o644))
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	it := item(dest, "N\n", "true")
+	it.Unsettled = true
+	o := newApplier().Apply(ctx, Group{Name: "g", Items: []Item{it}, Reload: &fakeReload{dest: dest}})
+	if got, _ := os.ReadFile(dest); string(got) != "N\n" || !o.Results[0].Unsettled || !Interrupted(dest) {
+		t.Fatalf("dest %q unsettled %v interrupted %v; want it left as it was", got, o.Results[0].Unsettled, Interrupted(dest))
+	}
+	if rec, err := Recover([]string{dest}); err != nil || len(rec.Pending) != 1 {
+		t.Fatalf("Recover = %+v, %v; want it pending still", rec, err)
+	}
+}
+
+// TestRecoverKeepsTheFileItCannotPutBack: when putting the kept file back
+// fails, it stays beside dest (found by review: the sweep removed the only
+// copy of the previous file).
+func TestRecoverKeepsTheFileItCannotPutBack(t *testing.T) {
+	dir := t.TempDir()
+	dest := filepath.Join(dir, "a.conf")
+	must(t, os.MkdirAll(filepath.Join(dest, "x"), 0o755)) // dest cannot be read or renamed over
+	prev := hidden(dest, keepNames[unchecked][0])
+	must(t, os.WriteFile(prev, []byte("good\n"), 0o644))
+	if _, err := Recover([]string{dest}); err == nil {
+		t.Fatal("Recover reported no error")
+	}
+	if b, err := os.ReadFile(prev); err != nil || string(b) != "good\n" {
+		t.Fatalf("kept file after a failed restore: %q, %v", b, err)
 	}
 }

@@ -49,31 +49,29 @@ func (a *Applier) inPlace(p *pending) bool {
 
 // keepPrevious durably keeps the current file of every item beside it
 // before the swap when the group reloads or checks in place, so that a kill
-// before the end leaves something to roll back to (keep). The kind is
-// unchecked while any in-place check of the group is pending, for every item
-// (Recover then puts the whole group back), and unreloaded otherwise. A
-// previous file an interrupted apply kept stays: it is what the service last
-// ran, or older.
+// before the end leaves something to return to (keep). The kind is
+// unchecked when any file of the group is about to change (dest is then not
+// a set every check has passed until the swap and the in-place checks are
+// done: Recover puts the whole group back), and unreloaded when none is
+// (the files are applied as they stand, to be checked and reloaded again).
+// A file an interrupted apply kept stays, relabelled: it is what the
+// service last ran, or older.
 func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 	kind, inPlace := unreloaded, false
 	for _, p := range todo {
 		inPlace = inPlace || a.inPlace(p)
+		if !p.cur.Same(p.item.Data, p.want) {
+			kind = unchecked
+		}
 	}
-	if inPlace {
-		kind = unchecked
+	if kind == unchecked {
+		a.relabel(todo, unchecked, true)
 	}
 	for _, p := range todo {
-		var err error
-		switch {
-		case p.kept && p.keptKind != kind:
-			err = relabel(p.path, p.keptKind, kind)
-		case p.kept:
-		case reload || inPlace:
-			err = keep(p.path, p.old, kind)
-		default:
+		if p.kept || !reload && !inPlace {
 			continue
 		}
-		if err != nil {
+		if err := keep(p.path, p.old, kind); err != nil {
 			return &stageErr{StageStage, err, p.item.Name}
 		}
 		p.kept, p.keptKind = true, kind
@@ -81,25 +79,27 @@ func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 	return nil
 }
 
-// checked relabels the kept files unreloaded once the in-place checks
-// passed, before the reload: a kill from here on leaves checked files, which
-// the next start keeps. A file left unchecked is only put back too early.
-func (a *Applier) checked(todo []*pending) {
+// relabel gives every kept file kind to; durable syncs the directories
+// (needed when a crash must not find the old kind, as before a rollback; a
+// relabel to unreloaded that a crash loses only puts the files back too
+// early). A failure is logged: the file keeps its kind.
+func (a *Applier) relabel(todo []*pending, to keepKind, durable bool) {
 	for _, p := range todo {
-		if p.kept && p.keptKind == unchecked {
-			if err := relabel(p.path, unchecked, unreloaded); err != nil {
-				a.Log.Warn("cannot mark the kept previous file", "resource", p.item.Name, "err", err)
-				continue
-			}
-			p.keptKind = unreloaded
+		if !p.kept || p.keptKind == to {
+			continue
 		}
+		if err := relabel(p.path, p.keptKind, to, durable); err != nil {
+			a.Log.Warn("cannot relabel the kept previous file", "resource", p.item.Name, "err", err)
+			continue
+		}
+		p.keptKind = to
 	}
 }
 
 // dropKept removes the kept previous files once they are not needed: the
 // in-place check passed and the reload (if any) succeeded, or the rollback
-// put them back (all), or the apply ended before the swap (all but those an
-// interrupted apply kept: it still needs finishing).
+// and its reload put them back (all), or the apply ended before any swap
+// (all but those an interrupted apply kept: it is still not finished).
 func (a *Applier) dropKept(todo []*pending, all bool) {
 	for _, p := range todo {
 		if p.kept && (all || !p.inherited) {
@@ -141,10 +141,13 @@ func (a *Applier) check(ctx context.Context, p *pending, src string) error {
 
 func (a *Applier) swapAll(todo []*pending) error {
 	for _, p := range todo {
+		if p.cur.Same(p.item.Data, p.want) {
+			continue // applied again as it stands: nothing to write
+		}
 		// dest may change from here on, even if swap fails half-way (an
 		// in-place write after O_TRUNC, a rename whose directory sync
 		// failed): rollback must restore it.
-		p.swapped = true
+		p.swapped, p.wrote = true, true
 		inPlace, err := swap(p.staged, p.path, p.item.Data, p.want)
 		if err != nil {
 			return &stageErr{StageSwap, err, p.item.Name}

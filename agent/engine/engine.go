@@ -41,6 +41,9 @@ type Engine struct {
 	groups  map[string][]*resource.Resource
 	applier *apply.Applier
 	fails   failures
+	// recovered: Recover has run, so this process owns the dests and may
+	// finish what an earlier apply left (finish).
+	recovered bool
 }
 
 // New parses every template once. Problems name the template file and line.

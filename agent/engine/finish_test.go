@@ -2,9 +2,11 @@ package engine
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/confwatch/confwatch/agent/apply"
@@ -101,4 +103,69 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+// failReload fails the calls named in fail (1-based) and records what dest
+// held at each call.
+type failReload struct {
+	dest string
+	seen []string
+	fail map[int]bool
+}
+
+func (f *failReload) Reload(context.Context) error {
+	b, _ := os.ReadFile(f.dest)
+	f.seen = append(f.seen, string(b))
+	if f.fail[len(f.seen)] || f.fail[0] {
+		return errors.New("reload failed")
+	}
+	return nil
+}
+func (f *failReload) String() string { return "fail" }
+
+// TestOwedReloadIsNotLost: a reload fails, the rollback works, and the
+// reload after it fails too, so the service may run the newer file while
+// dest holds the older. The next apply reloads the file as it stands even
+// though the new render is refused. Found by review: nothing reloaded.
+func TestOwedReloadIsNotLost(t *testing.T) {
+	e, out, _ := setup(t, Options{})
+	a := filepath.Join(out, "a")
+	rel := &failReload{dest: a, fail: map[int]bool{2: true, 3: true}}
+	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
+	must(t, e.Recover())
+	e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y"))
+	e.Sync(context.Background(), trees("/a/1", "z", "/b/1", "y"))
+	if got := strings.Join(rel.seen, "|"); got != "/a/1=x\n|/a/1=z\n|/a/1=x\n" || !e.isUnsettled(e.res[0]) {
+		t.Fatalf("reloads saw %q, unsettled %v", got, e.isUnsettled(e.res[0]))
+	}
+	sts := e.Sync(context.Background(), trees("/b/1", "y")) // a is empty now: refused
+	if sts[0].Outcome != OutcomeRefused || len(rel.seen) != 4 || rel.seen[3] != "/a/1=x\n" {
+		t.Fatalf("a %v; reloads saw %q; want the owed reload of a as it stands", sts[0].Outcome, rel.seen)
+	}
+	if e.isUnsettled(e.res[0]) || apply.Interrupted(a) {
+		t.Fatal("still unsettled after the owed reload")
+	}
+}
+
+// TestRefusedRenderEqualToAnUnsettledFileIsNotRecorded: a refused render
+// equal to the file in place counts as applied only when that file's apply
+// finished; while it is unsettled (its reload failed again) it stays
+// refused, and the guards' baseline stays. Found by review.
+func TestRefusedRenderEqualToAnUnsettledFileIsNotRecorded(t *testing.T) {
+	e, out, _ := setup(t, Options{})
+	a := filepath.Join(out, "a")
+	rel := &failReload{dest: a}
+	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
+	must(t, e.Recover())
+	e.Sync(context.Background(), trees("/a/1", "x", "/a/2", "x", "/a/3", "x", "/b/1", "y"))
+	rel.fail = map[int]bool{0: true}
+	must(t, os.WriteFile(a, []byte("/a/1=z\n"), 0o644)) // as an interrupted forced apply left it
+	must(t, e.opts.State.SetUnsettled(stateKey(e.res[0]), true))
+	sts := e.Sync(context.Background(), trees("/a/1", "z", "/b/1", "y")) // 3 keys to 1: refused, equal to dest
+	if sts[0].Outcome != OutcomeRefused || !e.isUnsettled(e.res[0]) {
+		t.Fatalf("a %v, unsettled %v; want refused and still unsettled", sts[0].Outcome, e.isUnsettled(e.res[0]))
+	}
+	if c := e.opts.State.Get(stateKey(e.res[0])).Counts; len(c) != 1 || c[0] != 3 {
+		t.Fatalf("guards' baseline %v, want the 3 keys of the last finished apply", c)
+	}
 }

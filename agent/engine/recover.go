@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/resource"
@@ -11,36 +12,49 @@ import (
 )
 
 // Recover repairs, per reload group, what a killed agent left beside the
-// dests (apply.Recover): when an in-place check of the group was pending, the
-// previous files of the whole group are put back; when only the reload was
-// not confirmed, the checked files stay and the group's next apply finishes
-// the interrupted one (finish). Stale staged files are swept. The agent calls
-// it once at start, under its lock, before the first apply; the resources it
-// names stay unsettled, so they are applied and reloaded again.
+// dests (apply.Recover): when the group's files were changing, being checked
+// in place or rolled back, the previous files of the whole group are put
+// back; when only the reload was not confirmed, the checked files stay. Stale
+// staged files are swept. Either way the resources concerned are marked
+// unsettled, so the group's next apply first reloads the files as they stand
+// (finish). The agent calls it once at start, under its lock, before the
+// first apply; until it has run, no apply finishes anything (a one-shot
+// render next to a running agent must not touch the agent's kept files).
 func (e *Engine) Recover() error {
 	var errs []error
 	for _, rs := range e.recoverySets() {
-		dests := make([]string, len(rs))
-		for i, r := range rs {
-			dests[i] = r.Dest
-		}
-		rec, err := apply.Recover(dests)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", rs[0].Name, err))
-		}
-		for _, r := range rs {
-			switch p, _ := atomicfile.Resolve(r.Dest); {
-			case contains(rec.Restored, p):
-				e.opts.Log.Warn("restored the previous file: the agent stopped during an in-place check of its group", "resource", r.Name, "dest", r.Dest)
-				e.unsettled(r, true)
-			case contains(rec.Pending, p):
-				e.opts.Log.Info("the agent stopped before a reload was confirmed: the next apply reloads the file, or rolls back to the one kept beside it",
-					"resource", r.Name, "dest", r.Dest)
-				e.unsettled(r, true)
-			}
+		if err := e.recoverSet(rs); err != nil {
+			errs = append(errs, err)
 		}
 	}
+	e.recovered = true
 	return errors.Join(errs...)
+}
+
+// recoverSet runs apply.Recover for the resources of one group and marks
+// those it names unsettled.
+func (e *Engine) recoverSet(rs []*resource.Resource) error {
+	dests := make([]string, len(rs))
+	for i, r := range rs {
+		dests[i] = r.Dest
+	}
+	rec, err := apply.Recover(dests)
+	if err != nil {
+		err = fmt.Errorf("%s: %w", rs[0].Name, err)
+	}
+	for _, r := range rs {
+		switch p, _ := atomicfile.Resolve(r.Dest); {
+		case slices.Contains(rec.Restored, p):
+			e.opts.Log.Warn("restored the previous file: an apply of its group stopped while its files changed, were checked in place or rolled back",
+				"resource", r.Name, "dest", r.Dest)
+			e.unsettled(r, true)
+		case slices.Contains(rec.Pending, p):
+			e.opts.Log.Info("an apply stopped before its reload was confirmed: the next apply reloads the file as it stands, or rolls back to the one kept beside it",
+				"resource", r.Name, "dest", r.Dest)
+			e.unsettled(r, true)
+		}
+	}
+	return err
 }
 
 // recoverySets are the reload groups, and each resource whose template did
@@ -62,25 +76,33 @@ func (e *Engine) recoverySets() [][]*resource.Resource {
 	return sets
 }
 
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
+// finish completes, before group g's next apply, an earlier apply of it
+// that did not finish (an agent killed, a rollback or its reload failed):
+// the unsettled resources of g (Recover marks those a killed agent left).
+// What an unfinished rollback or swap left is put back first (recoverSet);
+// then the files as they stand are checked and reloaded again, or, when
+// that fails, rolled back to the files the earlier apply kept beside them
+// (and reloaded). So a restart never steps a file back to an older state
+// while the newer one was good, and a reload owed is not lost when the new
+// render is refused or fails. Settled groups cost nothing here.
+func (e *Engine) finish(ctx context.Context, g string, rel apply.Reloader) {
+	if !e.recovered {
+		return
+	}
+	var unsettled []*resource.Resource
+	for _, r := range e.groups[g] {
+		if a := e.opts.State.Get(stateKey(r)); a != nil && a.Unsettled {
+			unsettled = append(unsettled, r)
 		}
 	}
-	return false
-}
-
-// finish completes an apply of group g that an agent (this one, or one
-// killed before it started) left unfinished (apply.Interrupted), before the
-// group's next apply: the files at those dests as they stand, which that
-// apply checked and swapped in, are checked again and reloaded, or rolled
-// back to the files they replaced. So a restart never steps a file back to
-// an older state while the newer one was good, and a reload never goes
-// missing.
-func (e *Engine) finish(ctx context.Context, g string, rel apply.Reloader) {
+	if len(unsettled) == 0 {
+		return
+	}
+	if err := e.recoverSet(e.groups[g]); err != nil {
+		e.opts.Log.Error("cannot repair what an unfinished apply left beside a destination", "group", g, "err", err)
+	}
 	var items []apply.Item
-	for _, r := range e.groups[g] {
+	for _, r := range unsettled {
 		if it, ok := e.asIs(r); ok {
 			items = append(items, it)
 		}
@@ -97,13 +119,13 @@ func (e *Engine) finish(ctx context.Context, g string, rel apply.Reloader) {
 		l := e.opts.Log.With("resource", res.Name, "dest", res.Dest)
 		switch {
 		case repeat:
-			l.Debug("cannot finish the interrupted apply, as before", "err", res.Err)
+			l.Debug("cannot finish the earlier apply, as before", "err", res.Err)
 		case res.Err == nil:
-			l.Info("finished the interrupted apply: the file in place is checked and reloaded", "reloaded", o.Reloaded)
-		case o.RolledBack:
-			l.Warn("the interrupted apply failed when finished: rolled back to the file it replaced", "err", res.Err)
+			l.Info("finished the earlier apply: the file as it stands is applied again", "reloaded", o.Reloaded)
+		case o.RolledBack && !res.Unsettled:
+			l.Warn("the file as it stands failed when applied again: rolled back to the one the earlier apply replaced", "err", res.Err)
 		default:
-			l.Error("cannot finish the interrupted apply", "err", res.Err)
+			l.Error("cannot finish the earlier apply", "err", res.Err)
 		}
 		if !res.Unsettled && (res.Err == nil || o.RolledBack) {
 			e.unsettled(byName[res.Name], false)
@@ -116,15 +138,17 @@ func (e *Engine) finish(ctx context.Context, g string, rel apply.Reloader) {
 	}
 }
 
-// asIs is the item that applies r's dest as it stands, when an interrupted
-// apply left a previous file beside it.
+// asIs is the item that applies r's dest again as it stands; false when
+// there is no file to apply (there was none before either, or it cannot be
+// read).
 func (e *Engine) asIs(r *resource.Resource) (apply.Item, bool) {
-	if !apply.Interrupted(r.Dest) {
+	cur, err := atomicfile.Read(r.Dest)
+	if err != nil {
+		e.opts.Log.Warn("cannot apply the file again as it stands", "resource", r.Name, "dest", r.Dest, "err", err)
 		return apply.Item{}, false
 	}
-	cur, err := atomicfile.Read(r.Dest)
-	if err != nil || !cur.Exists {
-		e.opts.Log.Warn("cannot finish the interrupted apply: the file in place cannot be read", "resource", r.Name, "dest", r.Dest, "err", err)
+	if !cur.Exists {
+		e.unsettled(r, false) // nothing at dest, nothing kept beside it: nothing to finish
 		return apply.Item{}, false
 	}
 	return apply.Item{Name: r.Name, Dest: r.Dest, Data: cur.Data, Mode: cur.Mode, UID: cur.UID, GID: cur.GID,

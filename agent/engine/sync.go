@@ -211,7 +211,7 @@ func (e *Engine) settled(c *Candidate) (Result, bool) {
 	case c.Err != nil:
 		st.Outcome, st.Err = OutcomeFailed, c.Err
 	case c.Refused != nil:
-		if cur, err := atomicfile.Read(c.Res.Dest); err == nil && cur.Exists && bytes.Equal(cur.Data, c.Data) {
+		if cur, err := atomicfile.Read(c.Res.Dest); err == nil && cur.Exists && bytes.Equal(cur.Data, c.Data) && !e.isUnsettled(c.Res) {
 			st.Outcome = OutcomeUnchanged
 			e.record(c)
 			break
@@ -269,6 +269,11 @@ func (e *Engine) item(c *Candidate) apply.Item {
 	return apply.Item{Name: r.Name, Dest: r.Dest, Data: c.Data, Mode: r.FileMode, UID: r.UID, GID: r.GID,
 		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration, CheckInPlace: r.InPlaceCheck(),
 		Unsettled: prev != nil && prev.Unsettled}
+}
+
+func (e *Engine) isUnsettled(r *resource.Resource) bool {
+	a := e.opts.State.Get(stateKey(r))
+	return a != nil && a.Unsettled
 }
 
 func (e *Engine) unsettled(r *resource.Resource, on bool) {
