@@ -11,17 +11,19 @@
 //  4. when the reload fails, restore the backups, reload again, and report
 //     the group failed.
 //
-// Before the swap, the current destinations are kept on disk beside them
-// (".NAME.confwatch-prev", or "-held" once every check has passed) until the
-// reload has succeeded, so a kill at any point leaves something to return
-// to. A check without {{.src}} (check_in_place, `nginx -t` style) runs after
-// the swap; while it runs the whole group is kept as unchecked, and Recover,
-// at the next start, puts the whole group back. After the checks, a kill
-// before the reload is confirmed leaves checked files: Recover keeps them,
-// and the group's next apply includes them (Interrupted) and reloads, or
-// rolls back to the kept files if that fails, so a restart never steps a
-// destination back to an older state. Recover also sweeps staged files a
-// crash left behind.
+// When the group reloads or checks in place, the current destinations are
+// kept on disk beside them before the swap, until the reload has succeeded,
+// so that a kill at any point leaves something to return to. Their name says
+// what dest holds: ".NAME.confwatch-prev" while any file of the group is
+// changing, being checked in place (a check without {{.src}}, `nginx -t`
+// style, runs after the swap) or rolled back, and ".NAME.confwatch-held"
+// once the whole set has passed every check and only its reload is
+// unconfirmed. At the next start Recover puts a group with any "-prev" file
+// back whole, and leaves a "-held" group in place for its next apply, which
+// applies it again as it stands (check, reload) or rolls back to the held
+// files if that fails (Unsettled items): a restart never steps a
+// destination back to an older state, and no reload is lost. Recover also
+// sweeps staged files a crash left behind.
 //
 // A symlinked destination is written through: its target is replaced in its
 // own directory and the link stays. A destination that is not a regular file

@@ -9,9 +9,10 @@ import (
 
 // Claim locks the agent's confdir and state_dir, so that a second agent on
 // either is refused with an error naming the first (dirlock), and repairs
-// what a killed agent left beside its destinations (engine.Recover: a file
-// kept during an in-place check is put back). Release the lock when the agent
-// ends. A noop agent changes nothing and takes no lock (nil, nil).
+// what a killed agent left beside its destinations (engine.Recover: a group
+// caught changing is put back, one whose reload was unconfirmed is reloaded
+// by its next apply). Release the lock when the agent ends. A noop agent
+// changes nothing and takes no lock (nil, nil).
 func Claim(eng *engine.Engine, log *slog.Logger, confDir, stateDir string, noop bool) (*dirlock.Lock, error) {
 	if noop {
 		return nil, nil
@@ -27,9 +28,10 @@ func Claim(eng *engine.Engine, log *slog.Logger, confDir, stateDir string, noop 
 }
 
 // RepairIfFree is Claim for a one-shot `render`, which may run next to an
-// agent: when an agent holds the directories it repairs nothing (the agent
-// did at its start, and its apply may be under way); else it repairs and lets
-// go at once, so an agent starting meanwhile is not refused.
+// agent: when an agent holds the directories it repairs nothing, and the
+// render finishes nothing (the agent did at its start, and its apply may be
+// under way); else it repairs and lets go at once, so an agent starting
+// meanwhile is not refused.
 func RepairIfFree(eng *engine.Engine, log *slog.Logger, confDir, stateDir string, noop bool) {
 	lk, err := Claim(eng, log, confDir, stateDir, noop)
 	if err != nil {
