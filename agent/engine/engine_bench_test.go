@@ -38,7 +38,8 @@ func benchSnapshot(n int) *etcd.Snapshot {
 }
 
 // benchEngine loads the classic resource from a fresh confdir; its dest is in
-// b.TempDir() ($TMPDIR decides the file system), its reload_cmd is `true`.
+// b.TempDir() ($TMPDIR decides the file system); it has no check and no
+// reload, so only rendering, the state and the swap are measured.
 // st nil keeps state in memory.
 func benchEngine(b *testing.B, st *state.Store) *engine.Engine {
 	b.Helper()
