@@ -114,16 +114,18 @@ type pending struct {
 	path string // the file written: Dest, or the file a symlink at Dest points to
 	// cur is what path holds now; old is what a rollback restores: cur or,
 	// when an interrupted apply kept its previous file, that file.
-	cur, old atomicfile.Current
-	want     atomicfile.Attrs // mode and owner resolved from item and what path holds
-	staged   string
-	swapped  bool     // dest differs from old: by this apply's write, or inherited
-	wrote    bool     // this apply wrote dest
-	kept     bool     // the previous file is kept beside path (keep)
-	keptKind keepKind // and of what kind
+	cur, old   atomicfile.Current
+	want       atomicfile.Attrs // mode and owner resolved from item and what path holds
+	staged     string
+	swapped    bool     // dest differs from old: by this apply's write, or inherited
+	wrote      bool     // this apply wrote dest
+	kept       bool     // the previous file is kept beside path (keep)
+	keptKind   keepKind // and of what kind
+	keptExists bool     // a copy of a file, not the marker that there was none
 	// inherited: kept by an interrupted apply (swapped: and dest differs
 	// from it), whose rollback target it is until this apply finishes.
-	inherited bool
+	inherited     bool
+	inheritedKind keepKind
 }
 
 // Apply runs the transaction for g. Context cancellation is honoured between
@@ -160,6 +162,9 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	// in-place check passed, without a reload), so that a kill at any point
 	// leaves something to return to (see keepPrevious).
 	reload := g.Reload != nil && !a.NoReload
+	if err := ctx.Err(); err != nil { // stopping: swap nothing more
+		return a.fail(ctx, g, out, todo, &stageErr{StageStage, err, ""}, false)
+	}
 	if err := a.keepPrevious(todo, reload); err != nil {
 		return a.fail(ctx, g, out, todo, err, false)
 	}
@@ -173,6 +178,9 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 		return a.fail(ctx, g, out, todo, err, false)
 	}
 	if !reload {
+		// Checked as a whole: a kill while the kept files go must not put
+		// back some of them.
+		a.relabel(todo, unreloaded, false)
 		a.dropKept(todo, true)
 		return mark(out, todo, nil)
 	}
@@ -210,9 +218,14 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 func (a *Applier) fail(ctx context.Context, g Group, out Outcome, todo []*pending, err error, reloaded bool) Outcome {
 	out = mark(out, todo, err)
 	stopping := ctx.Err() != nil
+	var se *stageErr
+	// Only a check or a reload that fails now condemns what an interrupted
+	// apply left (it had passed its checks); any other failure (a full disk,
+	// a sibling that cannot be read, a stop) leaves it as it was, kept.
+	condemns := !stopping && errors.As(err, &se) && (se.stage == StageCheck || se.stage == StageReload)
 	undoesInherited := false
 	for _, p := range todo {
-		if stopping && p.inherited { // back to how the interrupted apply left it
+		if !condemns && p.inherited { // back to how the interrupted apply left it
 			p.old, p.swapped = p.cur, p.wrote
 		}
 		undoesInherited = undoesInherited || p.swapped && p.inherited
@@ -220,6 +233,9 @@ func (a *Applier) fail(ctx context.Context, g Group, out Outcome, todo []*pendin
 	unfinished := errors.New("an interrupted apply of it is not finished")
 	if !anySwapped(todo) {
 		a.dropKept(todo, false)
+		for _, p := range inheritedOf(todo) {
+			a.relabel([]*pending{p}, p.inheritedKind, true) // as the interrupted apply left it
+		}
 		return markUnsettled(out, inheritedOf(todo), unfinished)
 	}
 	a.relabel(todo, unchecked, true) // a kill mid-rollback: the next start finishes it
@@ -227,7 +243,7 @@ func (a *Applier) fail(ctx context.Context, g Group, out Outcome, todo []*pendin
 		return markUnsettled(out, todo, rerr) // the kept files stay: Recover puts them back
 	}
 	out.RolledBack = true
-	if stopping {
+	if stopping || !condemns && len(inheritedOf(todo)) > 0 {
 		a.relabel(todo, unreloaded, true)
 		if !reloaded {
 			a.dropKept(todo, false)
@@ -311,7 +327,7 @@ func (a *Applier) prepare(it Item) (*pending, bool, error) {
 	}
 	p := &pending{item: it, path: path, cur: cur, old: cur, want: atomicfile.Attrs{Mode: it.Mode, UID: it.UID, GID: it.GID}}
 	if k.found { // finish the interrupted apply: roll back, if need be, to what it replaced
-		p.old, p.kept, p.keptKind, p.inherited = k.old, true, k.kind, true
+		p.old, p.kept, p.keptKind, p.keptExists, p.inherited, p.inheritedKind = k.old, true, k.kind, k.old.Exists, true, k.kind
 		p.swapped = !sameAs(cur, k.old)
 	}
 	w := &p.want

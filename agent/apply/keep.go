@@ -80,22 +80,23 @@ func keep(dest string, old atomicfile.Current, k keepKind) error {
 	return nil
 }
 
-// relabel renames dest's kept file from kind from to kind to (one atomic
-// rename: a crash leaves one of the two names); durable syncs the directory.
-func relabel(dest string, from, to keepKind, durable bool) error {
-	for i := range 2 {
-		src := hidden(dest, keepNames[from][i])
-		if !exists(src) {
-			continue
-		}
-		if err := os.Rename(src, hidden(dest, keepNames[to][i])); err != nil {
-			return fmt.Errorf("relabel the kept previous file: %w", err)
-		}
-		if durable {
-			return atomicfile.SyncDir(filepath.Dir(dest))
-		}
+// relabel renames dest's kept file (a copy when exists, else the marker)
+// from kind from to kind to: one atomic rename, so a crash leaves one of the
+// two names; durable syncs the directory.
+func relabel(dest string, from, to keepKind, exists, durable bool) error {
+	if err := os.Rename(keepName(dest, from, exists), keepName(dest, to, exists)); err != nil {
+		return fmt.Errorf("relabel the kept previous file: %w", err)
+	}
+	if durable {
+		return atomicfile.SyncDir(filepath.Dir(dest))
 	}
 	return nil
+}
+
+// unkeepOne removes dest's kept file of kind k (a copy when exists, else
+// the marker) and syncs the directory.
+func unkeepOne(dest string, k keepKind, exists bool) error {
+	return atomicfile.Remove(keepName(dest, k, exists))
 }
 
 // sameAs reports whether cur holds exactly what old does (both absent, or
@@ -156,6 +157,17 @@ func unkeep(dest string) error {
 		errs = append(errs, atomicfile.SyncDir(filepath.Dir(dest)))
 	}
 	return errors.Join(errs...)
+}
+
+// DropKept removes whatever is kept beside dest (after symlinks), once what
+// it was kept for is done (engine: a group reloaded after its file was
+// removed by a rollback).
+func DropKept(dest string) error {
+	path, err := atomicfile.Resolve(dest)
+	if err != nil {
+		return err
+	}
+	return unkeep(path)
 }
 
 // Interrupted reports whether a previous file is kept beside dest (after

@@ -74,7 +74,7 @@ func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 		if err := keep(p.path, p.old, kind); err != nil {
 			return &stageErr{StageStage, err, p.item.Name}
 		}
-		p.kept, p.keptKind = true, kind
+		p.kept, p.keptKind, p.keptExists = true, kind, p.old.Exists
 	}
 	return nil
 }
@@ -88,7 +88,7 @@ func (a *Applier) relabel(todo []*pending, to keepKind, durable bool) {
 		if !p.kept || p.keptKind == to {
 			continue
 		}
-		if err := relabel(p.path, p.keptKind, to, durable); err != nil {
+		if err := relabel(p.path, p.keptKind, to, p.keptExists, durable); err != nil {
 			a.Log.Warn("cannot relabel the kept previous file", "resource", p.item.Name, "err", err)
 			continue
 		}
@@ -103,7 +103,7 @@ func (a *Applier) relabel(todo []*pending, to keepKind, durable bool) {
 func (a *Applier) dropKept(todo []*pending, all bool) {
 	for _, p := range todo {
 		if p.kept && (all || !p.inherited) {
-			if err := unkeep(p.path); err != nil {
+			if err := unkeepOne(p.path, p.keptKind, p.keptExists); err != nil {
 				a.Log.Warn("cannot remove the kept previous file", "resource", p.item.Name, "err", err)
 			}
 			p.kept = false

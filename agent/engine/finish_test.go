@@ -11,6 +11,7 @@ import (
 
 	"github.com/confwatch/confwatch/agent/apply"
 	"github.com/confwatch/confwatch/agent/resource"
+	"github.com/confwatch/confwatch/agent/state"
 )
 
 // seenReload records dest's content at each reload; die makes the next
@@ -149,8 +150,9 @@ func TestOwedReloadIsNotLost(t *testing.T) {
 
 // TestRefusedRenderEqualToAnUnsettledFileIsNotRecorded: a refused render
 // equal to the file in place counts as applied only when that file's apply
-// finished; while it is unsettled (its reload failed again) it stays
-// refused, and the guards' baseline stays. Found by review.
+// finished; while it is unsettled (its owed reload failed again) the
+// resource is failed at the reload, so the group is retried, and the
+// guards' baseline stays. Found by review.
 func TestRefusedRenderEqualToAnUnsettledFileIsNotRecorded(t *testing.T) {
 	e, out, _ := setup(t, Options{})
 	a := filepath.Join(out, "a")
@@ -162,10 +164,80 @@ func TestRefusedRenderEqualToAnUnsettledFileIsNotRecorded(t *testing.T) {
 	must(t, os.WriteFile(a, []byte("/a/1=z\n"), 0o644)) // as an interrupted forced apply left it
 	must(t, e.opts.State.SetUnsettled(stateKey(e.res[0]), true))
 	sts := e.Sync(context.Background(), trees("/a/1", "z", "/b/1", "y")) // 3 keys to 1: refused, equal to dest
-	if sts[0].Outcome != OutcomeRefused || !e.isUnsettled(e.res[0]) {
-		t.Fatalf("a %v, unsettled %v; want refused and still unsettled", sts[0].Outcome, e.isUnsettled(e.res[0]))
+	if sts[0].Outcome != OutcomeFailed || sts[0].Stage != "reload" || !e.isUnsettled(e.res[0]) {
+		t.Fatalf("a %v at %q, unsettled %v; want failed at the reload and still unsettled", sts[0].Outcome, sts[0].Stage, e.isUnsettled(e.res[0]))
 	}
 	if c := e.opts.State.Get(stateKey(e.res[0])).Counts; len(c) != 1 || c[0] != 3 {
 		t.Fatalf("guards' baseline %v, want the 3 keys of the last finished apply", c)
+	}
+}
+
+// TestOwedReloadOfARemovedFile: a new file's reload fails, the rollback
+// removes it, and the reload after that fails too: the service may run the
+// file that is gone. The next apply reloads the group although there is
+// nothing to apply again (the new render is refused), and leaves nothing
+// beside dest. Found by review: the reload was dropped, the marker kept.
+func TestOwedReloadOfARemovedFile(t *testing.T) {
+	e, out, _ := setup(t, Options{})
+	a := filepath.Join(out, "a")
+	rel := &failReload{dest: a, fail: map[int]bool{2: true, 3: true}}
+	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
+	must(t, e.Recover())
+	e.Sync(context.Background(), trees("/b/1", "y"))              // a refused (empty): b only, reload 1
+	e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y")) // a new: reload 2 fails, a removed, reload 3 fails
+	if _, err := os.Stat(a); !os.IsNotExist(err) || !e.isUnsettled(e.res[0]) {
+		t.Fatalf("a: %v, unsettled %v; want removed by the rollback, unsettled", err, e.isUnsettled(e.res[0]))
+	}
+	sts := e.Sync(context.Background(), trees("/b/1", "y")) // a refused again
+	if len(rel.seen) != 4 || !sts[0].OK() && sts[0].Outcome != OutcomeRefused {
+		t.Fatalf("reloads saw %q, a %v; want the owed reload", rel.seen, sts[0])
+	}
+	if e.isUnsettled(e.res[0]) || apply.Interrupted(a) {
+		t.Fatal("still unsettled, or the marker left beside a")
+	}
+}
+
+// TestUnfinishedIsRetried: while a reload owed fails again, the resource is
+// failed at the reload (so the watch loop retries with backoff), even when
+// its new render is refused; once a retry's reload works, it is settled.
+// Found by review: the result said "refused" and nothing was retried.
+func TestUnfinishedIsRetried(t *testing.T) {
+	e, out, _ := setup(t, Options{})
+	a := filepath.Join(out, "a")
+	rel := &failReload{dest: a, fail: map[int]bool{2: true, 3: true, 4: true}}
+	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
+	must(t, e.Recover())
+	e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y"))
+	e.Sync(context.Background(), trees("/a/1", "z", "/b/1", "y"))
+	sts := e.Sync(context.Background(), trees("/b/1", "y")) // a refused; the owed reload (4) fails
+	if sts[0].Outcome != OutcomeFailed || sts[0].Stage != "reload" {
+		t.Fatalf("a %v at %q; want failed at the reload, to be retried", sts[0].Outcome, sts[0].Stage)
+	}
+	sts = e.Sync(context.Background(), trees("/b/1", "y")) // the retry: reload 5 works
+	if sts[0].Outcome != OutcomeRefused || e.isUnsettled(e.res[0]) {
+		t.Fatalf("a %v, unsettled %v after a good retry", sts[0].Outcome, e.isUnsettled(e.res[0]))
+	}
+}
+
+// TestRenderNextToAnAgentLeavesItsKeptFiles: a one-shot render that could
+// not take the lock (an agent runs: no Recover here) neither finishes nor
+// inherits the agent's kept files, though it shares its state_dir: when its
+// own reload fails it rolls back to what it found, not to the agent's kept
+// file. Found by review.
+func TestRenderNextToAnAgentLeavesItsKeptFiles(t *testing.T) {
+	agent, out, _ := setup(t, Options{})
+	a := filepath.Join(out, "a")
+	rel := &seenReload{dest: a}
+	agent.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
+	must(t, agent.Recover())
+	agent.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y"))
+	killedInReload(agent, rel, trees("/a/1", "z", "/b/1", "y")) // stands for the agent's reload under way
+
+	render, probs := New(agent.res, Options{Log: agent.opts.Log, State: &state.Store{Dir: agent.opts.State.Dir},
+		Reloaders: func(*resource.Resource) apply.Reloader { return &failReload{dest: a, fail: map[int]bool{0: true}} }})
+	must(t, probs.Err())
+	render.Sync(context.Background(), trees("/a/1", "z", "/b/1", "y"))
+	if b, _ := os.ReadFile(a); string(b) != "/a/1=z\n" || !apply.Interrupted(a) {
+		t.Fatalf("a = %q, kept beside it %v; want the agent's files untouched", b, apply.Interrupted(a))
 	}
 }

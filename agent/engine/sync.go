@@ -121,11 +121,13 @@ func (e *Engine) SyncGroup(ctx context.Context, g string, src Source) []Result {
 // ApplyCandidates applies the candidates of group g that rendered and passed
 // their guards, in one transaction, and returns each resource's Result
 // (recording what was applied in the state store).
-func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidate) []Result {
+func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidate) (res []Result) {
 	rel := e.reloader(g)
+	var unfinished map[string]error
 	if !e.opts.Noop {
-		e.finish(ctx, g, rel)
+		unfinished = e.finish(ctx, g, rel)
 	}
+	defer func() { res = e.reportUnfinished(res, unfinished) }()
 	var items []apply.Item
 	byName := map[string]*Candidate{}
 	out := make([]Result, 0, len(cands))
@@ -177,6 +179,41 @@ func (e *Engine) ApplyCandidates(ctx context.Context, g string, cands []Candidat
 		out = append(out, st)
 	}
 	return inOrder(cands, out)
+}
+
+// reportUnfinished turns the result of each resource whose earlier apply
+// finish could not finish, and that is still unsettled, into a failure at
+// the stage it stopped, so that the group is retried (with backoff) and
+// STATUS says so: a refusal or an unchanged render would wait for new data.
+func (e *Engine) reportUnfinished(res []Result, unfinished map[string]error) []Result {
+	for i := range res {
+		st := &res[i]
+		err, ok := unfinished[st.Name]
+		if !ok || st.Outcome == OutcomeFailed {
+			continue
+		}
+		if r := e.byName(e.groupOf(st.Name), st.Name); r == nil || !e.isUnsettled(r) {
+			continue
+		}
+		st.Outcome, st.Err, st.Stage = OutcomeFailed, err, string(apply.StageReload)
+		var se *stageErr
+		if errors.As(err, &se) && se.stage != "" {
+			st.Stage = se.stage
+		}
+	}
+	return res
+}
+
+// groupOf is the group of the resource named name.
+func (e *Engine) groupOf(name string) string {
+	for g, rs := range e.groups {
+		for _, r := range rs {
+			if r.Name == name {
+				return g
+			}
+		}
+	}
+	return ""
 }
 
 // reloader is group g's reload action, or nil.
@@ -268,7 +305,9 @@ func (e *Engine) item(c *Candidate) apply.Item {
 	prev := e.opts.State.Get(stateKey(r))
 	return apply.Item{Name: r.Name, Dest: r.Dest, Data: c.Data, Mode: r.FileMode, UID: r.UID, GID: r.GID,
 		CheckCmd: r.CheckCmd, CheckTimeout: r.CheckTimeout.Duration, CheckInPlace: r.InPlaceCheck(),
-		Unsettled: prev != nil && prev.Unsettled}
+		// Only once Recover has run may an apply take over what an earlier
+		// one kept (a one-shot render next to a running agent must not).
+		Unsettled: e.recovered && prev != nil && prev.Unsettled}
 }
 
 func (e *Engine) isUnsettled(r *resource.Resource) bool {
