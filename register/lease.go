@@ -14,9 +14,18 @@ import (
 )
 
 const (
-	opTimeout   = 2 * time.Second // one grant, put or revoke
+	opTimeout   = 2 * time.Second // one revoke, or a read
 	stopTimeout = 5 * time.Second // the revoke on shutdown
 )
+
+// opBound bounds one grant or put of the key: a third of the TTL, between
+// 500 ms and opTimeout. A member that takes longer (one just thawed and
+// catching up, say) is left for the retry, which the balancer places on
+// another: with a 3 s TTL a 2 s wait there left the key absent for 2 s
+// after etcd had revoked its lease (make torture, 2026-12-02).
+func (r *runner) opBound() time.Duration {
+	return min(max(r.o.TTL/3, 500*time.Millisecond), opTimeout)
+}
 
 func hex(id clientv3.LeaseID) string { return fmt.Sprintf("%016x", int64(id)) }
 
@@ -45,7 +54,7 @@ func (r *runner) ensure(ctx context.Context) error {
 }
 
 func (r *runner) grant(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, r.opBound())
 	defer cancel()
 	g, err := r.cli.Grant(ctx, r.o.ttlSeconds())
 	if err != nil {
@@ -134,7 +143,7 @@ func backoffTiny(ctx context.Context) bool {
 }
 
 func (r *runner) put(ctx context.Context) error {
-	ctx, cancel := context.WithTimeout(ctx, opTimeout)
+	ctx, cancel := context.WithTimeout(ctx, r.opBound())
 	defer cancel()
 	if err := ctx.Err(); err != nil { // stopped before anything was sent
 		return fmt.Errorf("put under lease %s: %w", hex(r.lease), err)
