@@ -61,8 +61,8 @@ func TestAgentKillLoops(t *testing.T) {
 	must(t, err)
 	ms, vs := ix.Check(seen)
 	_, rvs := ix.Check(reloads)
-	t.Logf("%d file contents, %d matched, %d violations; %d reloads, %d violations; interrupted applies finished after a restart: %d",
-		len(seen), len(ms), len(vs), len(reloads), len(rvs), strings.Count(r.log("agent.log"), "finished the interrupted apply"))
+	t.Logf("%d file contents, %d matched, %d violations; %d reloads, %d violations; earlier applies finished (after a restart, or a failed reload): %d",
+		len(seen), len(ms), len(vs), len(reloads), len(rvs), strings.Count(r.log("agent.log"), "finished the earlier apply"))
 	for _, v := range vs {
 		t.Errorf("file: %v", v)
 	}

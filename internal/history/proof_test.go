@@ -298,7 +298,7 @@ func (r *rig) check(t *testing.T, s schedule, h History, ix *Index, poll *Poller
 	must(t, err)
 	ms, vs := ix.Check(seen)
 	rms, rvs := ix.Check(reloads)
-	finished := strings.Count(r.log("agent.log"), "finished the interrupted apply")
+	finished := strings.Count(r.log("agent.log"), "finished the earlier apply")
 	report := func(what string, vs []Violation, n int) {
 		for i, v := range vs {
 			if i == 5 {
@@ -339,7 +339,7 @@ func (r *rig) check(t *testing.T, s schedule, h History, ix *Index, poll *Poller
 		"reloads checked %d (%d matched); worst lag %v (revision %d at %s, %d never shown before the agent stopped); "+
 		"final convergence %v after the last write; failover from the frozen watch member %v (p95 %v; the stall detector fired in %d of %d freezes, the member prober moved the watch first in the others); "+
 		"worst lag around a leader kill %v; put-delete-put zz shown %v after the kill; sidekick key reads %d, longest absence %v; "+
-		"interrupted applies finished after a restart %d; agent starts %d",
+		"earlier applies finished (after a restart, or a failed reload) %d; agent starts %d",
 		s.rounds, ok, failed, ix.States(), len(seen), reads, len(reloads), len(rms), worst.Lag.Round(time.Millisecond), worst.Rev, worst.At.Format("15:04:05.000"), unseen,
 		convergence.Round(time.Millisecond), rounded(f.failovers), p95(f.failovers), f.fromWatch, len(f.freezeWs),
 		rounded(f.leaderLag), rounded(f.pdp), keyReads, longest.Round(time.Millisecond), finished, len(r.starts))
