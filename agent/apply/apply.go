@@ -77,8 +77,10 @@ type Result struct {
 	Applied bool  // the candidate is in place (and reloaded, when there is a reload)
 	Err     error // nil on success
 	Stage   Stage // where it failed
-	// Unsettled: dest may hold something other than what was last applied
-	// and reloaded (a rollback failed); the next apply must redo it.
+	// Unsettled: the service may not match dest (a rollback or the reload
+	// after it failed, or an interrupted apply this one inherited is not
+	// finished); what is kept beside dest stays, and the next apply (with
+	// Item.Unsettled) must redo it.
 	Unsettled bool
 }
 
@@ -128,8 +130,9 @@ type pending struct {
 	inheritedKind keepKind
 }
 
-// Apply runs the transaction for g. Context cancellation is honoured between
-// steps; a started swap always finishes or is rolled back.
+// Apply runs the transaction for g. Context cancellation is honoured before
+// the swap and by the checks and the reload; a started swap always finishes
+// or is rolled back.
 func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	var out Outcome
 	var todo []*pending
