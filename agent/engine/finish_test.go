@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -76,7 +77,7 @@ func TestRestartFinishesTheInterruptedApply(t *testing.T) {
 				t.Fatalf("after Recover a = %q, want the swapped-in file still", b)
 			}
 			e.Sync(context.Background(), tc.next)
-			if !equal(rel.seen, tc.wantSeen) {
+			if !slices.Equal(rel.seen, tc.wantSeen) {
 				t.Fatalf("reloads saw %q, want %q", rel.seen, tc.wantSeen)
 			}
 			if b, _ := os.ReadFile(filepath.Join(out, "a")); string(b) != tc.wantA {
@@ -92,18 +93,6 @@ func TestRestartFinishesTheInterruptedApply(t *testing.T) {
 			}
 		})
 	}
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // failReload fails the calls named in fail (1-based) and records what dest
@@ -124,16 +113,23 @@ func (f *failReload) Reload(context.Context) error {
 }
 func (f *failReload) String() string { return "fail" }
 
+// failing is setup after Recover (as the agent starts), reloading through a
+// failReload of dest a failing the calls in fail.
+func failing(t *testing.T, fail map[int]bool) (*Engine, string, *failReload) {
+	t.Helper()
+	e, out, _ := setup(t, Options{})
+	rel := &failReload{dest: filepath.Join(out, "a"), fail: fail}
+	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
+	must(t, e.Recover())
+	return e, rel.dest, rel
+}
+
 // TestOwedReloadIsNotLost: a reload fails, the rollback works, and the
 // reload after it fails too, so the service may run the newer file while
 // dest holds the older. The next apply reloads the file as it stands even
 // though the new render is refused. Found by review: nothing reloaded.
 func TestOwedReloadIsNotLost(t *testing.T) {
-	e, out, _ := setup(t, Options{})
-	a := filepath.Join(out, "a")
-	rel := &failReload{dest: a, fail: map[int]bool{2: true, 3: true}}
-	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
-	must(t, e.Recover())
+	e, a, rel := failing(t, map[int]bool{2: true, 3: true})
 	e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y"))
 	e.Sync(context.Background(), trees("/a/1", "z", "/b/1", "y"))
 	if got := strings.Join(rel.seen, "|"); got != "/a/1=x\n|/a/1=z\n|/a/1=x\n" || !e.isUnsettled(e.res[0]) {
@@ -154,11 +150,7 @@ func TestOwedReloadIsNotLost(t *testing.T) {
 // resource is failed at the reload, so the group is retried, and the
 // guards' baseline stays. Found by review.
 func TestRefusedRenderEqualToAnUnsettledFileIsNotRecorded(t *testing.T) {
-	e, out, _ := setup(t, Options{})
-	a := filepath.Join(out, "a")
-	rel := &failReload{dest: a}
-	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
-	must(t, e.Recover())
+	e, a, rel := failing(t, nil)
 	e.Sync(context.Background(), trees("/a/1", "x", "/a/2", "x", "/a/3", "x", "/b/1", "y"))
 	rel.fail = map[int]bool{0: true}
 	must(t, os.WriteFile(a, []byte("/a/1=z\n"), 0o644)) // as an interrupted forced apply left it
@@ -178,11 +170,7 @@ func TestRefusedRenderEqualToAnUnsettledFileIsNotRecorded(t *testing.T) {
 // nothing to apply again (the new render is refused), and leaves nothing
 // beside dest. Found by review: the reload was dropped, the marker kept.
 func TestOwedReloadOfARemovedFile(t *testing.T) {
-	e, out, _ := setup(t, Options{})
-	a := filepath.Join(out, "a")
-	rel := &failReload{dest: a, fail: map[int]bool{2: true, 3: true}}
-	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
-	must(t, e.Recover())
+	e, a, rel := failing(t, map[int]bool{2: true, 3: true})
 	e.Sync(context.Background(), trees("/b/1", "y"))              // a refused (empty): b only, reload 1
 	e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y")) // a new: reload 2 fails, a removed, reload 3 fails
 	if _, err := os.Stat(a); !os.IsNotExist(err) || !e.isUnsettled(e.res[0]) {
@@ -202,11 +190,7 @@ func TestOwedReloadOfARemovedFile(t *testing.T) {
 // its new render is refused; once a retry's reload works, it is settled.
 // Found by review: the result said "refused" and nothing was retried.
 func TestUnfinishedIsRetried(t *testing.T) {
-	e, out, _ := setup(t, Options{})
-	a := filepath.Join(out, "a")
-	rel := &failReload{dest: a, fail: map[int]bool{2: true, 3: true, 4: true}}
-	e.opts.Reloaders = func(*resource.Resource) apply.Reloader { return rel }
-	must(t, e.Recover())
+	e, _, _ := failing(t, map[int]bool{2: true, 3: true, 4: true})
 	e.Sync(context.Background(), trees("/a/1", "x", "/b/1", "y"))
 	e.Sync(context.Background(), trees("/a/1", "z", "/b/1", "y"))
 	sts := e.Sync(context.Background(), trees("/b/1", "y")) // a refused; the owed reload (4) fails
