@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -144,5 +145,46 @@ func TestRecoverKeepsTheFileItCannotPutBack(t *testing.T) {
 	}
 	if b, err := os.ReadFile(prev); err != nil || string(b) != "good\n" {
 		t.Fatalf("kept file after a failed restore: %q, %v", b, err)
+	}
+}
+
+// TestKeptKindBeforeTheSwap: the kind the previous files are kept under
+// before the swap. One changing file checked before its swap (one rename)
+// is kept as unreloaded from the start, so a kill just after the rename
+// reloads it instead of stepping back (make torture run 8 saw that step);
+// several changing files, or an in-place check, are kept as unchecked.
+func TestKeptKindBeforeTheSwap(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		files   int
+		inPlace bool
+		want    keepKind
+	}{
+		{"one file", 1, false, unreloaded},
+		{"one file checked in place", 1, true, unchecked},
+		{"two files", 2, false, unchecked},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			var todo []*pending
+			a := newApplier()
+			for i := range tc.files {
+				dest := filepath.Join(dir, fmt.Sprintf("f%d.conf", i))
+				must(t, os.WriteFile(dest, []byte("old\n"), 0o644))
+				it := item(dest, "new\n", "true")
+				it.CheckInPlace = tc.inPlace
+				p, changed, err := a.prepare(it)
+				if err != nil || !changed {
+					t.Fatal(changed, err)
+				}
+				todo = append(todo, p)
+			}
+			must(t, a.keepPrevious(todo, true))
+			for _, p := range todo {
+				if !exists(keepName(p.path, tc.want, true)) {
+					t.Errorf("%s: not kept as kind %d: %v", p.path, tc.want, entries(t, dir))
+				}
+			}
+		})
 	}
 }

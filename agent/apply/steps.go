@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"syscall"
 	"unicode/utf8"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // stageErr tags an error with the stage it came from and, when one item's
@@ -50,19 +53,28 @@ func (a *Applier) inPlace(p *pending) bool {
 // keepPrevious durably keeps the current file of every item beside it
 // before the swap when the group reloads or checks in place, so that a kill
 // before the end leaves something to return to (keep). The kind is
-// unchecked when any file of the group is about to change (dest is then not
-// a set every check has passed until the swap and the in-place checks are
-// done: Recover puts the whole group back), and unreloaded when none is
-// (the files are applied as they stand, to be checked and reloaded again).
+// unchecked when several files of the group are about to change, or one
+// with an in-place check (dest is then not a set every check has passed
+// until the swaps and the in-place checks are done: Recover puts the whole
+// group back), and unreloaded otherwise (one file swapped by one rename
+// after its check, or files applied again as they stand).
 // A file an interrupted apply kept stays, relabelled: it is what the
 // service last ran, or older.
 func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
-	kind, inPlace := unreloaded, false
+	kind, inPlace, changing := unreloaded, false, 0
 	for _, p := range todo {
 		inPlace = inPlace || a.inPlace(p)
 		if !p.cur.Same(p.item.Data, p.want) {
-			kind = unchecked
+			changing++
 		}
+	}
+	// One file changing, checked before the swap: its swap is one rename,
+	// so dest is at every moment a set every check passed (the file before,
+	// or the checked candidate) and the kind can be unreloaded from the
+	// start; a kill right after the rename then reloads, never steps back.
+	// (swapOne relabels it if the rename has to become an in-place write.)
+	if changing > 1 || changing == 1 && inPlace {
+		kind = unchecked
 	}
 	if kind == unchecked {
 		a.relabel(todo, unchecked, true)
@@ -148,16 +160,30 @@ func (a *Applier) swapAll(todo []*pending) error {
 		// in-place write after O_TRUNC, a rename whose directory sync
 		// failed): rollback must restore it.
 		p.swapped, p.wrote = true, true
-		inPlace, err := swap(p.staged, p.path, p.item.Data, p.want)
-		if err != nil {
+		if err := a.swapOne(p); err != nil {
 			return &stageErr{StageSwap, err, p.item.Name}
-		}
-		p.staged = ""
-		if inPlace {
-			a.Log.Warn("destination is a mount point: rewrote it in place, not atomically", "resource", p.item.Name, "dest", p.item.Dest)
 		}
 	}
 	return nil
+}
+
+// swapOne moves p's staged file over its destination atomically; when the
+// destination is a mount point (rename gives EBUSY, as for a bind-mounted
+// single file) it rewrites it in place instead, which is not atomic: the
+// kept file is first labelled unchecked, so a kill mid-write puts it back.
+func (a *Applier) swapOne(p *pending) error {
+	err := atomicfile.Rename(p.staged, p.path)
+	if !errors.Is(err, syscall.EBUSY) {
+		if err == nil {
+			p.staged = ""
+		}
+		return err
+	}
+	_ = os.Remove(p.staged)
+	p.staged = ""
+	a.relabel([]*pending{p}, unchecked, true)
+	a.Log.Warn("destination is a mount point: rewriting it in place, not atomically", "resource", p.item.Name, "dest", p.item.Dest)
+	return atomicfile.Overwrite(p.path, p.item.Data, p.want)
 }
 
 // rollback restores every swapped destination; the error lists those it
