@@ -1,12 +1,9 @@
 package e2e
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/confwatch/confwatch/internal/testetcd"
 )
 
 // TestKillDuringReloadUnderSystemd: every process of the agent's unit is
@@ -17,31 +14,9 @@ import (
 // earlier apply was finished, nothing was restored, and nothing is left
 // beside the file. Before, the restart put b1 back, then applied b2 again.
 func TestKillDuringReloadUnderSystemd(t *testing.T) {
-	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "/usr/sbin/service", "../contrib/systemd/confwatch.service")
-	confwatch, _ := binaries(t)
-	etcd := testetcd.Start(t)
-	port := freePorts(t, 1)[0]
-	lb := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	b1, b2 := namedBackend(t, "b1"), namedBackend(t, "b2")
-	units, files := shippedUnit(blockedClassicResource)(t, confwatch, etcd.Endpoint, port)
+	x, etcd, lb, b1, b2 := blockedReloadBox(t)
 	const agent, conf = "confwatch.service", "/etc/nginx/nginx.conf"
-	x := agentBox(t, agent, confwatch, units, files)
-	etcd.Put(t, "/services/web/b1", b1)
-	x.startActive(agent, agent, "nginx.service")
-	waitBody(t, lb, "b1", 10*time.Second)
-	waitFor(t, 30*time.Second, "the first apply done, no job queued", func() (bool, string) {
-		s, jobs := x.prop(agent, "StatusText"), strings.TrimSpace(x.ctl("list-jobs", "--no-legend"))
-		return strings.HasPrefix(s, "rev ") && strings.Contains(s, "1 ok") && jobs == "", s + "; jobs: " + jobs
-	})
-
-	x.run("rm", "-f", "/run/reloading")
-	x.run("touch", "/run/block")
-	t.Cleanup(func() { x.run("rm", "-f", "/run/block") })
-	etcd.Delete(t, "/services/web/b1")
-	etcd.Put(t, "/services/web/b2", b2)
-	waitFor(t, 20*time.Second, "the reload command running", func() (bool, string) {
-		return x.read("/run/reloading") != "", "no /run/reloading"
-	})
+	holdReloadOfB2(t, x, etcd, b2)
 	pid := x.prop(agent, "MainPID")
 	x.ctl("kill", "--signal=SIGKILL", agent)
 	x.run("rm", "-f", "/run/block")

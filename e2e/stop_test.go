@@ -28,33 +28,11 @@ reload_cmd = "echo running > /run/reloading; while [ -e /run/block ]; do sleep 0
 // before TimeoutStopSec=90s), the held reload must then run, and the next
 // start must redo the unfinished apply: nginx serves the new backend.
 func TestStopWhileAReloadWaitsBehindIt(t *testing.T) {
-	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "/usr/sbin/service", "../contrib/systemd/confwatch.service")
-	confwatch, _ := binaries(t)
-	etcd := testetcd.Start(t)
-	port := freePorts(t, 1)[0]
-	lb := fmt.Sprintf("http://127.0.0.1:%d/", port)
-	b1, b2 := namedBackend(t, "b1"), namedBackend(t, "b2")
-	units, files := shippedUnit(blockedClassicResource)(t, confwatch, etcd.Endpoint, port)
+	x, etcd, lb, b1, b2 := blockedReloadBox(t)
 	const agent = "confwatch.service"
-	x := agentBox(t, agent, confwatch, units, files)
-	etcd.Put(t, "/services/web/b1", b1)
-	x.startActive(agent, agent, "nginx.service")
-	waitBody(t, lb, "b1", 10*time.Second)
-	// The first apply's reload (queued behind the agent's start) has ended.
-	waitFor(t, 30*time.Second, "the first apply done, no job queued", func() (bool, string) {
-		s, jobs := x.prop(agent, "StatusText"), strings.TrimSpace(x.ctl("list-jobs", "--no-legend"))
-		return strings.HasPrefix(s, "rev ") && strings.Contains(s, "1 ok") && jobs == "", s + "; jobs: " + jobs
-	})
 
 	t.Run("stop_abandons_the_held_apply", func(t *testing.T) {
-		x.run("rm", "-f", "/run/reloading")
-		x.run("touch", "/run/block")
-		t.Cleanup(func() { x.run("rm", "-f", "/run/block") })
-		etcd.Delete(t, "/services/web/b1")
-		etcd.Put(t, "/services/web/b2", b2)
-		waitFor(t, 20*time.Second, "the reload command running", func() (bool, string) {
-			return x.read("/run/reloading") != "", "no /run/reloading"
-		})
+		holdReloadOfB2(t, x, etcd, b2)
 		x.ctl("stop", "--no-block", agent)
 		waitFor(t, 10*time.Second, "the agent's stop job running", func() (bool, string) {
 			jobs := x.ctl("list-jobs", "--no-legend")
@@ -99,6 +77,45 @@ func TestStopWhileAReloadWaitsBehindIt(t *testing.T) {
 		if conf := x.read("/etc/nginx/nginx.conf"); strings.Contains(conf, "server "+b1+";") {
 			t.Errorf("nginx.conf still names the removed backend:\n%s", conf)
 		}
+	})
+}
+
+// blockedReloadBox starts the shipped unit with blockedClassicResource in a
+// box, nginx serving b1, and waits until the first apply is done; it returns
+// the box, etcd, nginx's URL and two backends.
+func blockedReloadBox(t *testing.T) (*box, *testetcd.Server, string, string, string) {
+	t.Helper()
+	prerequisites(t, "/usr/sbin/nginx", "/lib/systemd/system/nginx.service", "/usr/sbin/service", "../contrib/systemd/confwatch.service")
+	confwatch, _ := binaries(t)
+	etcd := testetcd.Start(t)
+	port := freePorts(t, 1)[0]
+	lb := fmt.Sprintf("http://127.0.0.1:%d/", port)
+	b1, b2 := namedBackend(t, "b1"), namedBackend(t, "b2")
+	units, files := shippedUnit(blockedClassicResource)(t, confwatch, etcd.Endpoint, port)
+	const agent = "confwatch.service"
+	x := agentBox(t, agent, confwatch, units, files)
+	etcd.Put(t, "/services/web/b1", b1)
+	x.startActive(agent, agent, "nginx.service")
+	waitBody(t, lb, "b1", 10*time.Second)
+	// The first apply's reload (queued behind the agent's start) has ended.
+	waitFor(t, 30*time.Second, "the first apply done, no job queued", func() (bool, string) {
+		s, jobs := x.prop(agent, "StatusText"), strings.TrimSpace(x.ctl("list-jobs", "--no-legend"))
+		return strings.HasPrefix(s, "rev ") && strings.Contains(s, "1 ok") && jobs == "", s + "; jobs: " + jobs
+	})
+	return x, etcd, lb, b1, b2
+}
+
+// holdReloadOfB2 blocks the next reload, replaces b1 by b2 in etcd and
+// waits until the reload command runs (held until /run/block goes).
+func holdReloadOfB2(t *testing.T, x *box, etcd *testetcd.Server, b2 string) {
+	t.Helper()
+	x.run("rm", "-f", "/run/reloading")
+	x.run("touch", "/run/block")
+	t.Cleanup(func() { x.run("rm", "-f", "/run/block") })
+	etcd.Delete(t, "/services/web/b1")
+	etcd.Put(t, "/services/web/b2", b2)
+	waitFor(t, 20*time.Second, "the reload command running", func() (bool, string) {
+		return x.read("/run/reloading") != "", "no /run/reloading"
 	})
 }
 
