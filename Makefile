@@ -7,7 +7,7 @@ LDFLAGS   := -s -w -X main.version=$(VERSION)
 BIN       := bin/confwatch
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: all build test test-short torture lint fuzz demo demo-ci bench cluster-bench install docs deb lint-deb clean
+.PHONY: all build test test-short torture lint fuzz demo demo-ci bench cluster-bench install docs deb lint-deb clean etcd-upstream
 
 # The Debian package (contrib/deb/build explains the choices). DEB_VERSION must be a
 # Debian version starting with a digit; SOURCE_DATE_EPOCH defaults to the last commit's time.
@@ -57,6 +57,15 @@ fuzz:
 ROUNDS ?= 4
 torture:
 	CONFWATCH_TORTURE=$(ROUNDS) $(GO) test -count=1 -run '^(TestHistory|TestSidekickKeysThroughLongFreezes)$$' -v -timeout 90m ./internal/history/
+
+# An etcd server of the release go.mod names (the Debian one the tests run by default is
+# 3.4), for comparing: CONFWATCH_ETCD=$(CURDIR)/bin/etcd-upstream make torture. Built in a
+# module of its own, so the server's extra dependencies stay out of ours.
+ETCD_VERSION = $(shell $(GO) list -m -f '{{.Version}}' go.etcd.io/etcd/server/v3)
+etcd-upstream:
+	d=$$(mktemp -d) && cd $$d && printf 'module etcdbuild\ngo 1.26\n' > go.mod && \
+	GOFLAGS=-mod=mod $(GO) get go.etcd.io/etcd/server/v3@$(ETCD_VERSION) && \
+	GOFLAGS=-mod=mod $(GO) build -o $(CURDIR)/bin/etcd-upstream go.etcd.io/etcd/server/v3 && rm -rf $$d
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); exit 1; }

@@ -53,13 +53,90 @@ func TestKeyStaysThroughFrozenMember(t *testing.T) {
 		time.Sleep(2 * time.Second)
 	}
 	// The promise is the key's presence, checked above every 100 ms. The
-	// lease itself is normally kept, but on a loaded machine a renewal can miss
-	// the TTL while the leader is frozen (seen once in CI's run): then a new
-	// lease replaces it with no gap in the key. Logged, not failed.
+	// lease is replaced after an election (rotate.go), with the key present
+	// throughout: logged, not failed.
 	if _, now := get(t, readers[0], key); now != lease {
 		t.Logf("lease replaced (%x -> %x) with the key present throughout", lease, now)
 	}
 	if s := lastStatus(r.notes); !strings.HasPrefix(s, "registered ") {
 		t.Errorf("status %q, want registered", s)
 	}
+}
+
+// TestKeyStaysThroughAResumedLeader freezes the leader longer than the TTL,
+// several times, and watches the key through another member from before
+// each freeze until well after the thaw: no delete may come, and before the
+// thaw the key must be on a new lease (the fix, rotate.go). A leader that
+// resumes still counts every lease's expiry from before its stall and can
+// revoke them all at once, though they were renewed through its successor
+// (etcd-io/etcd#15247; etcd 3.5's guard skips a member whose ticker runs,
+// as after SIGSTOP or a paused VM). Seen in make torture run 8 (Debian's
+// 3.4.23); etcd 3.7.3 does it in about one freeze of three.
+func TestKeyStaysThroughAResumedLeader(t *testing.T) {
+	skipShort(t)
+	c := etcdcluster.Start(t)
+	eps := c.Endpoints()
+	own, err := clientv3.New(clientv3.Config{Endpoints: eps, DialTimeout: 2 * time.Second, Logger: zap.NewNop()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { own.Close() })
+	readers := make([]*clientv3.Client, 3)
+	for i, ep := range eps {
+		readers[i] = newClient(t, ep)
+	}
+	r := start(t, own, Options{Key: key, Value: "v", TTL: 3 * time.Second})
+	waitFor(t, etcdcluster.WaitTimeout, "registered", registered(t, readers[0], key, "v", 0))
+	for round := range 5 {
+		l := c.Leader(t)
+		rd := readers[(l+1)%3]
+		ctx, cancel := context.WithCancel(context.Background())
+		_, rev := getRev(t, rd, key)
+		_, before := get(t, rd, key)
+		events := rd.Watch(ctx, key, clientv3.WithRev(rev+1))
+		c.Freeze(l)
+		time.Sleep(6 * time.Second)
+		// The deterministic half: the key is on a lease granted since the
+		// election, which the frozen leader never had.
+		if v, now := get(t, rd, key); v != "v" || now == before {
+			c.Thaw(l)
+			cancel()
+			t.Fatalf("round %d, leader member %d frozen 6 s: key %q under lease %x, was %x: want it moved to a new lease\n%s", round+1, l+1, v, now, before, r.log)
+		}
+		c.Thaw(l)
+		end := time.After(4 * time.Second)
+	watch:
+		for {
+			select {
+			case wr := <-events:
+				for _, ev := range wr.Events {
+					if ev.Type == clientv3.EventTypeDelete {
+						cancel()
+						t.Fatalf("round %d, leader member %d frozen 6 s: key deleted at revision %d\n%s", round+1, l+1, ev.Kv.ModRevision, r.log)
+					}
+				}
+			case <-end:
+				break watch
+			}
+		}
+		cancel()
+	}
+	if s := lastStatus(r.notes); !strings.HasPrefix(s, "registered ") {
+		t.Errorf("status %q, want registered", s)
+	}
+}
+
+// getRev returns key's value and the revision of the read.
+func getRev(t *testing.T, cli *clientv3.Client, key string) (string, int64) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	resp, err := cli.Get(ctx, key)
+	if err != nil {
+		t.Fatalf("get %s: %v", key, err)
+	}
+	if len(resp.Kvs) == 0 {
+		return "", resp.Header.Revision
+	}
+	return string(resp.Kvs[0].Value), resp.Header.Revision
 }

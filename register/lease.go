@@ -60,8 +60,9 @@ func (r *runner) grant(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("grant lease: %w", err)
 	}
-	r.pos.Seen(g.ResponseHeader)
-	r.lease, r.ttl = g.ID, g.TTL
+	r.seen(g.ResponseHeader)
+	r.terms.reset(g.ResponseHeader.RaftTerm)
+	r.lease, r.ttl, r.leaseTerm = g.ID, g.TTL, g.ResponseHeader.RaftTerm
 	return nil
 }
 
@@ -72,7 +73,7 @@ func (r *runner) keepAlive(ctx context.Context) error {
 	lost, done := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
-		keepLease(kctx, r.cli, r.lease, time.Duration(r.ttl)*time.Second, lost, r.pos.Seen, r.log.Debug)
+		keepLease(kctx, r.cli, r.lease, time.Duration(r.ttl)*time.Second, lost, r.seen, r.log.Debug)
 	}()
 	r.ka, r.kaStop = lost, func() { stop(); <-done }
 	return nil
@@ -154,9 +155,10 @@ func (r *runner) put(ctx context.Context) error {
 		r.sent = !refused(err)
 		return fmt.Errorf("put under lease %s: %w", hex(r.lease), err)
 	}
-	r.pos.Seen(resp.Header)
+	r.seen(resp.Header)
 	r.putRev, r.intact = resp.Header.Revision, true
 	r.log.Debug("put", "value", r.o.Value, "lease", hex(r.lease), "revision", r.putRev)
+	r.revokeRetiring(ctx, r.opBound()) // the key is off them now
 	return nil
 }
 
@@ -168,6 +170,11 @@ func (r *runner) put(ctx context.Context) error {
 func (r *runner) revoke(ctx context.Context, timeout time.Duration) int64 {
 	id := r.lease
 	r.dropLease()
+	return r.revokeID(ctx, id, timeout)
+}
+
+// revokeID revokes lease id, as revoke does.
+func (r *runner) revokeID(ctx context.Context, id clientv3.LeaseID, timeout time.Duration) int64 {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	resp, err := r.cli.Revoke(ctx, id)

@@ -26,14 +26,17 @@ type runner struct {
 	want    bool   // healthy (always, without a Check)
 	why     string // why the key is not wanted: the failing check
 
-	lease  clientv3.LeaseID // 0: none
-	ttl    int64            // granted TTL, seconds
-	ka     <-chan struct{}  // closed when the lease is lost
-	kaStop context.CancelFunc
-	intact bool      // KEY=VALUE is believed in place under lease
-	sent   bool      // a put under lease was sent: the key may be visible, even when its answer was lost
-	putRev int64     // revision of the last put; older events are stale
-	pos    *position // where the key watch stands; every response header is reported to it
+	lease     clientv3.LeaseID // 0: none
+	ttl       int64            // granted TTL, seconds
+	leaseTerm uint64           // the raft term the grant was answered in
+	terms     *terms           // the highest raft term seen since (rotate.go)
+	retiring  []retired        // leases the key is moving off, kept alive until a put under lease succeeds
+	ka        <-chan struct{}  // closed when the lease is lost
+	kaStop    context.CancelFunc
+	intact    bool      // KEY=VALUE is believed in place under lease
+	sent      bool      // a put under lease was sent: the key may be visible, even when its answer was lost
+	putRev    int64     // revision of the last put; older events are stale
+	pos       *position // where the key watch stands; every response header is reported to it
 
 	bo    backoff.Backoff
 	retry <-chan time.Time // pending retry; nil when none
@@ -49,10 +52,11 @@ type runner struct {
 func newRunner(cli *clientv3.Client, o Options) *runner {
 	return &runner{
 		cli: cli, o: o, log: o.Log.With("key", o.Key),
-		gate: Gate{Rise: o.Rise, Fall: o.Fall},
-		want: o.Check == nil,
-		bo:   backoff.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
-		pos:  newPosition(),
+		gate:  Gate{Rise: o.Rise, Fall: o.Fall},
+		want:  o.Check == nil,
+		bo:    backoff.Backoff{Min: 100 * time.Millisecond, Max: time.Second},
+		pos:   newPosition(),
+		terms: newTerms(),
 	}
 }
 
@@ -81,6 +85,7 @@ func (r *runner) run(ctx context.Context) error {
 	for {
 		if err := r.sync(ctx); err != nil {
 			r.dropLease()
+			r.dropRetiring()
 			r.report(false, err.Error())
 			return err
 		}
@@ -99,6 +104,7 @@ func (r *runner) run(ctx context.Context) error {
 			if !ok {
 				r.onLeaseLost()
 			}
+		case <-r.terms.rose: // an election: sync moves the key to a new lease
 		case <-r.retry:
 			r.retry = nil
 		case <-up:
@@ -179,10 +185,14 @@ func (r *runner) sync(ctx context.Context) error {
 		if r.lease != 0 {
 			r.revoke(ctx, opTimeout)
 		}
+		r.revokeRetiring(ctx, opTimeout)
 		if r.checked {
 			r.report(false, r.why)
 		}
 		return nil
+	}
+	if r.staleLease() {
+		r.retire()
 	}
 	if r.intact || r.retry != nil {
 		return nil
@@ -213,9 +223,13 @@ func (r *runner) stop() {
 	if n, ok := r.o.Notify.(interface{ Stopping() error }); ok {
 		_ = n.Stopping()
 	}
-	if r.lease != 0 && r.cli.Ctx().Err() == nil {
-		r.stopRev = r.revoke(context.Background(), stopTimeout)
+	if r.cli.Ctx().Err() == nil {
+		if r.lease != 0 {
+			r.stopRev = r.revoke(context.Background(), stopTimeout)
+		}
+		r.stopRev = max(r.stopRev, r.revokeRetiring(context.Background(), stopTimeout))
 	}
 	r.dropLease()
+	r.dropRetiring()
 	r.report(false, "stopped")
 }

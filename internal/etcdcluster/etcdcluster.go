@@ -2,9 +2,15 @@
 // Debian's /usr/bin/etcd on loopback ports, each a separate process so a test
 // can freeze (SIGSTOP), thaw, kill and restart one. Tests skip without the
 // binary, and fail instead under SDBOX_REQUIRE (CI), like e2e.
+//
+// CONFWATCH_ETCD runs another etcd server instead (make etcd-upstream builds
+// the release go.mod names); CONFWATCH_ETCD_LOG_LEVEL (default error) and
+// CONFWATCH_ETCD_LOGS (a directory that outlives the test) keep the members'
+// logs for a look afterwards.
 package etcdcluster
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -16,10 +22,22 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/zap"
 )
 
-// Binary is the etcd server the cluster runs.
-const Binary = "/usr/bin/etcd"
+// Binary is the etcd server the cluster runs: $CONFWATCH_ETCD when set (an
+// etcd built from the go.etcd.io/etcd/server/v3 module, say, to compare
+// releases), else Debian's.
+var Binary = binary()
+
+func binary() string {
+	if b := os.Getenv("CONFWATCH_ETCD"); b != "" {
+		return b
+	}
+	return "/usr/bin/etcd"
+}
 
 // Cluster is a running cluster; Stop (registered with t.Cleanup) ends it.
 type Cluster struct {
@@ -76,8 +94,8 @@ func (c *Cluster) run(m *Member, state string) {
 		"--listen-client-urls", m.Client, "--advertise-client-urls", m.Client,
 		"--listen-peer-urls", m.Peer, "--initial-advertise-peer-urls", m.Peer,
 		"--initial-cluster", c.initial, "--initial-cluster-state", state,
-		"--unsafe-no-fsync", "--log-level", "error")
-	log, err := os.OpenFile(filepath.Join(c.dir, m.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+		"--unsafe-no-fsync", "--log-level", logLevel())
+	log, err := os.OpenFile(filepath.Join(logDir(c.dir), m.Name+".log"), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -87,6 +105,56 @@ func (c *Cluster) run(m *Member, state string) {
 		c.t.Fatalf("start etcd %s: %v", m.Name, err)
 	}
 	m.cmd = cmd
+}
+
+// logLevel is $CONFWATCH_ETCD_LOG_LEVEL, else error.
+func logLevel() string {
+	if l := os.Getenv("CONFWATCH_ETCD_LOG_LEVEL"); l != "" {
+		return l
+	}
+	return "error"
+}
+
+// logDir is where the members' logs go: $CONFWATCH_ETCD_LOGS, which outlives
+// the test, when set; else the cluster's temporary directory.
+func logDir(tmp string) string {
+	if d := os.Getenv("CONFWATCH_ETCD_LOGS"); d != "" {
+		return d
+	}
+	return tmp
+}
+
+// Leader is the index of the member that says it leads, asking each in
+// turn until one does (within WaitTimeout).
+func (c *Cluster) Leader(t testing.TB) int {
+	t.Helper()
+	for end := time.Now().Add(WaitTimeout); time.Now().Before(end); time.Sleep(50 * time.Millisecond) {
+		if l := c.leader(); l >= 0 {
+			return l
+		}
+	}
+	t.Fatalf("no leader within %v", WaitTimeout)
+	return -1
+}
+
+func (c *Cluster) leader() int {
+	for i, m := range c.Members {
+		if m.cmd == nil {
+			continue
+		}
+		cli, err := clientv3.New(clientv3.Config{Endpoints: []string{m.Client}, DialTimeout: time.Second, Logger: zap.NewNop()})
+		if err != nil {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+		st, err := cli.Status(ctx, m.Client)
+		cancel()
+		_ = cli.Close()
+		if err == nil && st.Leader == st.Header.MemberId {
+			return i
+		}
+	}
+	return -1
 }
 
 // Freeze stops member i (SIGSTOP): its TCP connections stay open, it answers
