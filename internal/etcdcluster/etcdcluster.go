@@ -76,6 +76,7 @@ func Start(t testing.TB) *Cluster {
 		c.run(m, "new")
 	}
 	t.Cleanup(c.Stop)
+	c.Leader(t)
 	return c
 }
 
