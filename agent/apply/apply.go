@@ -183,11 +183,11 @@ func (a *Applier) Apply(ctx context.Context, g Group) Outcome {
 	if !reload {
 		// Checked as a whole: a kill while the kept files go must not put
 		// back some of them.
-		a.relabel(todo, unreloaded, false)
+		a.commit(todo)
 		a.dropKept(todo, true)
 		return mark(out, todo, nil)
 	}
-	a.relabel(todo, unreloaded, false) // dest now holds the whole checked set
+	a.commit(todo) // dest now holds the whole checked set
 	t2 := time.Now()
 	err = g.Reload.Reload(ctx)
 	out.ReloadTime = time.Since(t2)

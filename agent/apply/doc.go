@@ -22,7 +22,10 @@
 // back whole, and leaves a "-held" group in place for its next apply, which
 // applies it again as it stands (check, reload) or rolls back to the held
 // files if that fails (Unsettled items): a restart never steps a
-// destination back to an older state, and no reload is lost. Recover also
+// destination back to an older state, and no reload is lost. With several
+// files the relabel from "-prev" to "-held" is one rename each, so a commit
+// marker (".NAME.confwatch-commit", one rename, listing them) goes first
+// and Recover reads every file it lists as "-held" (commit.go). Recover also
 // sweeps staged files a crash left behind.
 //
 // A symlinked destination is written through: its target is replaced in its

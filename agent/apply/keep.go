@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -208,18 +209,20 @@ func Recover(dests []string) (Recovery, error) {
 	var errs []error
 	paths := make([]string, 0, len(dests))
 	ks := make([]kept, 0, len(dests))
-	restore := false
 	for _, d := range dests {
 		path, err := atomicfile.Resolve(d)
 		if err == nil {
 			var k kept
 			if k, err = findKept(path); err == nil {
 				paths, ks = append(paths, path), append(ks, k)
-				restore = restore || k.found && k.kind == unchecked
 				continue
 			}
 		}
 		errs = append(errs, fmt.Errorf("%s: %w", d, err))
+	}
+	restore, err := promoteCommitted(paths, ks)
+	if err != nil {
+		errs = append(errs, err)
 	}
 	for i, path := range paths {
 		if err := recoverOne(path, ks[i], restore, &rec); err != nil {
@@ -230,6 +233,30 @@ func Recover(dests []string) (Recovery, error) {
 		}
 	}
 	return rec, errors.Join(errs...)
+}
+
+// promoteCommitted relabels unreloaded the unchecked kept files a commit
+// marker lists (a kill came between the marker and the end of the relabel:
+// the set was checked), then removes the marker. It reports whether any
+// kept file is still unchecked: then the group is put back.
+func promoteCommitted(paths []string, ks []kept) (restore bool, err error) {
+	listed := committed(paths)
+	var errs []error
+	for i, path := range paths {
+		k := &ks[i]
+		if k.found && k.kind == unchecked && slices.Contains(listed, path) {
+			if err := relabel(path, unchecked, unreloaded, k.old.Exists, false); err != nil {
+				errs = append(errs, err)
+			} else {
+				k.kind = unreloaded
+			}
+		}
+		restore = restore || k.found && k.kind == unchecked
+	}
+	if len(errs) == 0 {
+		errs = append(errs, removeCommit(paths))
+	}
+	return restore, errors.Join(errs...)
 }
 
 func recoverOne(path string, k kept, restoreAll bool, rec *Recovery) error {

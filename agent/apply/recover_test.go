@@ -21,16 +21,20 @@ func TestRecoverGroup(t *testing.T) {
 		a, b              file
 		wantA, wantB      string // "-": no file
 		restored, pending int
+		marker            string // a commit marker beside a listing: "ab" both, "ax" a and a file of no group; "" none
 	}{
-		{"both swapped, reload pending", file{"a2", "a1", "held"}, file{"b2", "b1", "held"}, "a2", "b2", 0, 2},
-		{"killed relabelling after the in-place check", file{"a2", "a1", "held"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0},
-		{"killed during the in-place check", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0},
-		{"killed mid-swap", file{"a2", "a1", "prev"}, file{"b1", "b1", "prev"}, "a1", "b1", 2, 0},
-		{"killed mid-rollback", file{"a1", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0},
-		{"new file, reload pending", file{"a2", "-", "held"}, file{"b1", "", ""}, "a2", "b1", 0, 1},
-		{"new file, check pending", file{"a2", "-", "prev"}, file{"b1", "", ""}, "-", "b1", 1, 0},
-		{"rolled back, its reload pending", file{"a1", "a1", "held"}, file{"b1", "b1", "held"}, "a1", "b1", 0, 2},
-		{"kept, not yet swapped", file{"-", "-", "prev"}, file{"b1", "", ""}, "-", "b1", 1, 0},
+		{"both swapped, reload pending", file{"a2", "a1", "held"}, file{"b2", "b1", "held"}, "a2", "b2", 0, 2, ""},
+		{"killed relabelling, no commit marker (it could not be written)", file{"a2", "a1", "held"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, ""},
+		{"killed relabelling behind the commit marker", file{"a2", "a1", "held"}, file{"b2", "b1", "prev"}, "a2", "b2", 0, 2, "ab"},
+		{"killed right after the commit marker", file{"a2", "a1", "prev"}, file{"b2", "-", "prev"}, "a2", "b2", 0, 2, "ab"},
+		{"a commit marker naming a file of no group", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, "ax"},
+		{"killed during the in-place check", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, ""},
+		{"killed mid-swap", file{"a2", "a1", "prev"}, file{"b1", "b1", "prev"}, "a1", "b1", 2, 0, ""},
+		{"killed mid-rollback", file{"a1", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, ""},
+		{"new file, reload pending", file{"a2", "-", "held"}, file{"b1", "", ""}, "a2", "b1", 0, 1, ""},
+		{"new file, check pending", file{"a2", "-", "prev"}, file{"b1", "", ""}, "-", "b1", 1, 0, ""},
+		{"rolled back, its reload pending", file{"a1", "a1", "held"}, file{"b1", "b1", "held"}, "a1", "b1", 0, 2, ""},
+		{"kept, not yet swapped", file{"-", "-", "prev"}, file{"b1", "", ""}, "-", "b1", 1, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -51,6 +55,13 @@ func TestRecoverGroup(t *testing.T) {
 			}
 			lay(paths["a"], tc.a)
 			lay(paths["b"], tc.b)
+			if tc.marker != "" {
+				listed := []string{paths["a"], paths["b"]}
+				if tc.marker == "ax" {
+					listed[1] = filepath.Join(dir, "x.conf")
+				}
+				must(t, writeCommit(listed))
+			}
 			must(t, os.WriteFile(hidden(paths["a"], ".confwatch-123"), []byte("staged"), 0o600))
 			rec, err := Recover([]string{paths["a"], paths["b"]})
 			if err != nil || len(rec.Restored) != tc.restored || len(rec.Pending) != tc.pending {
@@ -186,5 +197,32 @@ func TestKeptKindBeforeTheSwap(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCommitOfATwoFileGroup: by the reload of a two-file group both kept
+// files say "checked" and no commit marker is left; one an earlier apply
+// left (its removal failed) is gone before this apply keeps anything.
+func TestCommitOfATwoFileGroup(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a.conf"), filepath.Join(dir, "b.conf")
+	must(t, os.WriteFile(a, []byte("a1"), 0o644))
+	must(t, os.WriteFile(b, []byte("b1"), 0o644))
+	must(t, writeCommit([]string{a, b})) // stale
+	var during []string
+	r := &fakeReload{dest: a, fail: func(int) error {
+		during = entries(t, dir)
+		return nil
+	}}
+	o := newApplier().Apply(context.Background(), Group{Name: "g", Items: []Item{item(a, "a2", ""), item(b, "b2", "")}, Reload: r})
+	if err := o.Err(); err != nil || !o.Reloaded {
+		t.Fatalf("apply: %v (reloaded %v)", err, o.Reloaded)
+	}
+	want := []string{".a.conf.confwatch-held", ".b.conf.confwatch-held", "a.conf", "b.conf"}
+	if fmt.Sprint(during) != fmt.Sprint(want) {
+		t.Errorf("during the reload: %v; want %v", during, want)
+	}
+	if es := entries(t, dir); len(es) != 2 {
+		t.Errorf("after: %v; want only the dests", es)
 	}
 }
