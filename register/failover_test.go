@@ -108,7 +108,10 @@ func TestKeyStaysThroughAResumedLeader(t *testing.T) {
 	watch:
 		for {
 			select {
-			case wr := <-events:
+			case wr, ok := <-events:
+				if !ok {
+					events = nil // the watch ended (cancelled): wait out the window
+				}
 				for _, ev := range wr.Events {
 					if ev.Type == clientv3.EventTypeDelete {
 						cancel()

@@ -61,8 +61,8 @@ func (r *runner) grant(ctx context.Context) error {
 		return fmt.Errorf("grant lease: %w", err)
 	}
 	r.seen(g.ResponseHeader)
-	r.terms.reset(g.ResponseHeader.RaftTerm)
-	r.lease, r.ttl, r.leaseTerm = g.ID, g.TTL, g.ResponseHeader.RaftTerm
+	r.terms.granted(g.ResponseHeader.RaftTerm)
+	r.lease, r.ttl = g.ID, g.TTL
 	return nil
 }
 
@@ -158,37 +158,39 @@ func (r *runner) put(ctx context.Context) error {
 	r.seen(resp.Header)
 	r.putRev, r.intact = resp.Header.Revision, true
 	r.log.Debug("put", "value", r.o.Value, "lease", hex(r.lease), "revision", r.putRev)
-	r.revokeRetiring(ctx, r.opBound()) // the key is off them now
+	r.revokeRetiring(ctx, r.opBound(), time.Time{}) // the key is off them now
 	return nil
 }
 
 // revoke drops the lease and revokes it, so its key disappears at once. It
 // tries for up to timeout even when ctx is already cancelled. When etcd cannot
 // be told, the lease (no longer kept alive) expires after its TTL. It returns
-// the revision of the revoke, which deleted the key (0 when it failed, or the
-// lease was already gone and deleted nothing).
-func (r *runner) revoke(ctx context.Context, timeout time.Duration) int64 {
+// the revision of the revoke, which deleted the key (0 when the lease was
+// already gone and deleted nothing), and false when it failed.
+func (r *runner) revoke(ctx context.Context, timeout time.Duration) (int64, bool) {
 	id := r.lease
 	r.dropLease()
-	return r.revokeID(ctx, id, timeout)
+	return r.revokeID(ctx, id, timeout, "revoke failed: the key stays until the lease expires")
 }
 
-// revokeID revokes lease id, as revoke does.
-func (r *runner) revokeID(ctx context.Context, id clientv3.LeaseID, timeout time.Duration) int64 {
+// revokeID revokes lease id, as revoke does, logging failMsg (when not
+// empty) if it fails.
+func (r *runner) revokeID(ctx context.Context, id clientv3.LeaseID, timeout time.Duration, failMsg string) (int64, bool) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	resp, err := r.cli.Revoke(ctx, id)
 	if err != nil && !errors.Is(err, rpctypes.ErrLeaseNotFound) {
-		r.log.Warn("revoke failed: the key stays until the lease expires",
-			"lease", hex(id), "ttl", r.ttl, "err", err)
-		return 0
+		if failMsg != "" {
+			r.log.Warn(failMsg, "lease", hex(id), "ttl", r.ttl, "err", err)
+		}
+		return 0, false
 	}
 	if err != nil {
 		r.log.Debug("lease already gone", "lease", hex(id))
-		return 0
+		return 0, true
 	}
 	r.log.Debug("revoked", "lease", hex(id), "revision", resp.Header.Revision)
-	return resp.Header.Revision
+	return resp.Header.Revision, true
 }
 
 // dropLease forgets the lease and stops its keep-alive.

@@ -26,19 +26,35 @@ import (
 // is revoked. Until that put succeeds the old lease stays kept alive, since
 // the key may still be on it.
 
-// terms is the highest raft term seen in an answer since the last grant,
-// fed from every response header (the keep-alive's goroutines too); rose
-// wakes Run's loop when it goes up.
+// terms follows the raft terms of the answers since the lease's grant,
+// fed from every response header (the keep-alive goroutines' too); rose
+// wakes Run's loop when the lease turns stale.
+//
+// The lease is stale when an answer shows a term above the grant's (an
+// election since), or below it: no member can answer a renewal, a grant or
+// a put at a term lower than one a grant was committed in, so that is an
+// etcd restored from a snapshot or replaced, whose own elections would
+// otherwise go unseen until its terms passed the old ones. The highest term
+// is never lowered by a grant (an election seen while the grant was in
+// flight still counts), only by such a lower answer.
 type terms struct {
-	max  atomic.Uint64
-	rose chan struct{}
+	max   atomic.Uint64 // the highest term seen (since the last lower answer)
+	base  atomic.Uint64 // the grant's term
+	lower atomic.Bool   // an answer below base came since the grant
+	rose  chan struct{}
 }
 
 func newTerms() *terms { return &terms{rose: make(chan struct{}, 1)} }
 
-// see raises max to h's term. It never blocks; nil h is ignored.
+// see takes h's term into account. It never blocks; nil h is ignored.
 func (t *terms) see(h *pb.ResponseHeader) {
-	if h == nil {
+	if h == nil || h.RaftTerm == 0 {
+		return
+	}
+	if h.RaftTerm < t.base.Load() {
+		t.max.Store(h.RaftTerm)
+		t.lower.Store(true)
+		t.wake()
 		return
 	}
 	for {
@@ -50,16 +66,33 @@ func (t *terms) see(h *pb.ResponseHeader) {
 			break
 		}
 	}
+	t.wake()
+}
+
+func (t *terms) wake() {
 	select {
 	case t.rose <- struct{}{}:
 	default:
 	}
 }
 
-// reset starts counting from term: a grant's, so that only answers after
-// it can ask for the next rotation (a cluster replaced by one at lower
-// terms does not ask forever).
-func (t *terms) reset(term uint64) { t.max.Store(term) }
+// granted records a grant answered in term.
+func (t *terms) granted(term uint64) {
+	t.base.Store(term)
+	t.lower.Store(false)
+	for {
+		old := t.max.Load()
+		if term <= old || t.max.CompareAndSwap(old, term) {
+			return
+		}
+	}
+}
+
+// stale reports whether an election happened since the grant, or the etcd
+// answering is not the one that granted it.
+func (t *terms) stale() bool {
+	return t.lower.Load() || t.max.Load() > t.base.Load()
+}
 
 // retired is a lease the key is moving off, with the stop of its
 // keep-alive.
@@ -75,33 +108,52 @@ func (r *runner) seen(h *pb.ResponseHeader) {
 }
 
 // staleLease reports whether an election happened since the lease was
-// granted.
+// granted (or the etcd answering is another).
 func (r *runner) staleLease() bool {
-	return r.lease != 0 && r.terms.max.Load() > r.leaseTerm
+	return r.lease != 0 && r.terms.stale()
 }
 
-// retire moves the current lease aside, still kept alive, so that the next
-// sync grants a new one and puts the key under it.
+// retire moves the current lease aside, still kept alive while the key may
+// be on it, so that the next sync grants a new one and puts the key under
+// it. A lease no put was sent under (its put was refused) holds nothing: it
+// is revoked instead of kept.
 func (r *runner) retire() {
 	r.log.Info("leader changed: moving the key to a new lease",
-		"lease", hex(r.lease), "granted_in_term", r.leaseTerm, "term", r.terms.max.Load())
-	r.retiring = append(r.retiring, retired{id: r.lease, stop: r.kaStop})
-	r.ka, r.kaStop, r.lease, r.intact = nil, nil, 0, false
+		"lease", hex(r.lease), "granted_in_term", r.terms.base.Load(), "term", r.terms.max.Load())
+	if r.sent || r.intact {
+		r.retiring = append(r.retiring, retired{id: r.lease, stop: r.kaStop})
+	} else {
+		if r.kaStop != nil {
+			r.kaStop()
+		}
+		r.revokeID(context.Background(), r.lease, r.opBound(), "")
+	}
+	r.ka, r.kaStop, r.lease, r.intact, r.sent = nil, nil, 0, false, false
 }
 
+// moving reports whether the key may still be on a retired lease: then a
+// failure to move it does not make it unregistered.
+func (r *runner) moving() bool { return len(r.retiring) > 0 }
+
 // revokeRetiring stops keeping the retired leases alive and revokes them,
-// each bounded by timeout; it returns the highest revision of a revoke that
-// deleted a key (0: none did).
-func (r *runner) revokeRetiring(ctx context.Context, timeout time.Duration) int64 {
+// each bounded by timeout (at most until deadline, when not zero). It
+// returns the highest revision of a revoke, and false when a revoke failed:
+// the key may still be on that lease.
+func (r *runner) revokeRetiring(ctx context.Context, timeout time.Duration, deadline time.Time) (int64, bool) {
 	var rev int64
+	ok := true
 	for _, l := range r.retiring {
 		if l.stop != nil {
 			l.stop()
 		}
-		rev = max(rev, r.revokeID(ctx, l.id, timeout))
+		if !deadline.IsZero() {
+			timeout = min(timeout, time.Until(deadline))
+		}
+		n, done := r.revokeID(ctx, l.id, timeout, "revoke of a lease the key moved off failed: it expires after its TTL")
+		rev, ok = max(rev, n), ok && done
 	}
 	r.retiring = nil
-	return rev
+	return rev, ok
 }
 
 // dropRetiring stops keeping the retired leases alive, without a word to

@@ -9,30 +9,37 @@ import (
 func TestTerms(t *testing.T) {
 	h := func(term uint64) *pb.ResponseHeader { return &pb.ResponseHeader{RaftTerm: term} }
 	tests := []struct {
-		name  string
-		reset uint64
-		seen  []*pb.ResponseHeader
-		max   uint64
-		rose  bool
+		name    string
+		before  []*pb.ResponseHeader // answers before the grant, or while it was in flight
+		granted uint64
+		seen    []*pb.ResponseHeader
+		stale   bool
+		rose    bool
 	}{
-		{"same term", 4, []*pb.ResponseHeader{h(4), h(4)}, 4, false},
-		{"a lagging member", 4, []*pb.ResponseHeader{h(3)}, 4, false},
-		{"an election", 4, []*pb.ResponseHeader{h(3), h(5), h(4)}, 5, true},
-		{"two elections, one wake-up", 4, []*pb.ResponseHeader{h(5), h(6)}, 6, true},
-		{"no header", 4, []*pb.ResponseHeader{nil}, 4, false},
-		{"a cluster at lower terms after the grant", 2, nil, 2, false},
+		{"same term", nil, 4, []*pb.ResponseHeader{h(4), h(4)}, false, false},
+		{"an election", nil, 4, []*pb.ResponseHeader{h(5), h(4)}, true, true},
+		{"two elections, one wake-up", nil, 4, []*pb.ResponseHeader{h(5), h(6)}, true, true},
+		{"no header, or one without a term", nil, 4, []*pb.ResponseHeader{nil, h(0)}, false, false},
+		{"an election seen while the grant was in flight", []*pb.ResponseHeader{h(7)}, 6, nil, true, false},
+		{"granted in the newest term", []*pb.ResponseHeader{h(5)}, 6, []*pb.ResponseHeader{h(6)}, false, false},
+		{"an etcd restored at lower terms", []*pb.ResponseHeader{h(50)}, 50, []*pb.ResponseHeader{h(2)}, true, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			tr := newTerms()
-			tr.see(h(50)) // an answer from before the grant
-			<-tr.rose
-			tr.reset(tt.reset)
+			for _, b := range tt.before {
+				tr.see(b)
+			}
+			tr.granted(tt.granted)
+			select {
+			case <-tr.rose: // what came before the grant
+			default:
+			}
 			for _, s := range tt.seen {
 				tr.see(s)
 			}
-			if got := tr.max.Load(); got != tt.max {
-				t.Errorf("max = %d, want %d", got, tt.max)
+			if got := tr.stale(); got != tt.stale {
+				t.Errorf("stale = %v, want %v", got, tt.stale)
 			}
 			select {
 			case <-tr.rose:
@@ -45,5 +52,25 @@ func TestTerms(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTermsAfterARestore: once the lease is moved to one granted by the
+// restored etcd, its terms are the measure; no rotation follows for ever.
+func TestTermsAfterARestore(t *testing.T) {
+	tr := newTerms()
+	tr.granted(50)
+	tr.see(&pb.ResponseHeader{RaftTerm: 2})
+	if !tr.stale() {
+		t.Fatal("not stale after an answer at a lower term")
+	}
+	tr.granted(2)
+	tr.see(&pb.ResponseHeader{RaftTerm: 2})
+	if tr.stale() {
+		t.Fatal("the lease the restored etcd granted is stale")
+	}
+	tr.see(&pb.ResponseHeader{RaftTerm: 3})
+	if !tr.stale() {
+		t.Fatal("an election in the restored etcd: not stale")
 	}
 }

@@ -26,17 +26,16 @@ type runner struct {
 	want    bool   // healthy (always, without a Check)
 	why     string // why the key is not wanted: the failing check
 
-	lease     clientv3.LeaseID // 0: none
-	ttl       int64            // granted TTL, seconds
-	leaseTerm uint64           // the raft term the grant was answered in
-	terms     *terms           // the highest raft term seen since (rotate.go)
-	retiring  []retired        // leases the key is moving off, kept alive until a put under lease succeeds
-	ka        <-chan struct{}  // closed when the lease is lost
-	kaStop    context.CancelFunc
-	intact    bool      // KEY=VALUE is believed in place under lease
-	sent      bool      // a put under lease was sent: the key may be visible, even when its answer was lost
-	putRev    int64     // revision of the last put; older events are stale
-	pos       *position // where the key watch stands; every response header is reported to it
+	lease    clientv3.LeaseID // 0: none
+	ttl      int64            // granted TTL, seconds
+	terms    *terms           // the raft terms of the grant and of the answers since (rotate.go)
+	retiring []retired        // leases the key is moving off, kept alive until a put under lease succeeds
+	ka       <-chan struct{}  // closed when the lease is lost
+	kaStop   context.CancelFunc
+	intact   bool      // KEY=VALUE is believed in place under lease
+	sent     bool      // a put under lease was sent: the key may be visible, even when its answer was lost
+	putRev   int64     // revision of the last put; older events are stale
+	pos      *position // where the key watch stands; every response header is reported to it
 
 	bo    backoff.Backoff
 	retry <-chan time.Time // pending retry; nil when none
@@ -174,7 +173,9 @@ func (r *runner) onEvents(evs []*clientv3.Event) {
 func (r *runner) onLeaseLost() {
 	r.log.Warn("lease lost, registering again", "lease", hex(r.lease))
 	r.dropLease()
-	r.report(false, "lease lost")
+	if !r.moving() { // else the key is still on the lease it moves off
+		r.report(false, "lease lost")
+	}
 }
 
 // sync revokes the lease when the key is not wanted, and registers when it
@@ -185,7 +186,7 @@ func (r *runner) sync(ctx context.Context) error {
 		if r.lease != 0 {
 			r.revoke(ctx, opTimeout)
 		}
-		r.revokeRetiring(ctx, opTimeout)
+		r.revokeRetiring(ctx, opTimeout, time.Time{})
 		if r.checked {
 			r.report(false, r.why)
 		}
@@ -205,6 +206,9 @@ func (r *runner) sync(ctx context.Context) error {
 	case ctx.Err() != nil:
 	case r.cli.Ctx().Err() != nil:
 		return fmt.Errorf("register %s: etcd client closed: %w", r.o.Key, err)
+	case r.moving(): // the key stays on the lease it moves off, kept alive
+		r.log.Warn("moving the key to a new lease failed, retrying; it stays on the old one", "err", err)
+		r.retry = time.After(r.bo.Next())
 	default:
 		if reason := "etcd: " + err.Error(); reason != r.reason {
 			r.log.Warn("registration failed, retrying", "err", err)
@@ -218,16 +222,26 @@ func (r *runner) sync(ctx context.Context) error {
 // stop revokes the lease, bounded by stopTimeout, so the key disappears now,
 // and notes whether the key was registered until then, or may have been
 // (a put in flight when ctx ended), for the barrier and the drain.
+//
+// Mid-rotation the key may be on the current lease or a retired one: all
+// are revoked within one stopTimeout, and stopRev is the highest revision
+// of those revokes when every one succeeded (the key is then gone there),
+// else 0 (unknown).
 func (r *runner) stop() {
-	r.heldAtStop = r.registered || r.sent
+	r.heldAtStop = r.registered || r.sent || r.moving()
 	if n, ok := r.o.Notify.(interface{ Stopping() error }); ok {
 		_ = n.Stopping()
 	}
 	if r.cli.Ctx().Err() == nil {
+		deadline := time.Now().Add(stopTimeout)
+		rev, ok := int64(0), true
 		if r.lease != 0 {
-			r.stopRev = r.revoke(context.Background(), stopTimeout)
+			rev, ok = r.revoke(context.Background(), stopTimeout)
 		}
-		r.stopRev = max(r.stopRev, r.revokeRetiring(context.Background(), stopTimeout))
+		n, done := r.revokeRetiring(context.Background(), stopTimeout, deadline)
+		if ok && done {
+			r.stopRev = max(rev, n)
+		}
 	}
 	r.dropLease()
 	r.dropRetiring()
