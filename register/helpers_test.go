@@ -93,16 +93,23 @@ func newClient(t *testing.T, endpoint string) *clientv3.Client {
 // get returns key's value and lease ("" and 0 when absent).
 func get(t *testing.T, cli *clientv3.Client, key string) (string, clientv3.LeaseID) {
 	t.Helper()
+	r := getResp(t, cli, key)
+	if len(r.Kvs) == 0 {
+		return "", 0
+	}
+	return string(r.Kvs[0].Value), clientv3.LeaseID(r.Kvs[0].Lease)
+}
+
+// getResp reads key, failing the test when etcd does not answer in 5 s.
+func getResp(t *testing.T, cli *clientv3.Client, key string) *clientv3.GetResponse {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	r, err := cli.Get(ctx, key)
 	if err != nil {
 		t.Fatalf("get %s: %v", key, err)
 	}
-	if len(r.Kvs) == 0 {
-		return "", 0
-	}
-	return string(r.Kvs[0].Value), clientv3.LeaseID(r.Kvs[0].Lease)
+	return r
 }
 
 // waitFor polls cond every 5ms until it holds, failing the test after
