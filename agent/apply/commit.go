@@ -1,12 +1,15 @@
 package apply
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
-	"slices"
 	"strings"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // A group with several changing files has them all swapped and checked
@@ -14,24 +17,48 @@ import (
 // them takes one rename each: a kill between two would leave some saying
 // unchecked, and the next start would put back a set every check passed,
 // one state behind. So the relabel is preceded by a commit marker, one
-// rename beside the first of them, listing every file to relabel; Recover
-// reads a file listed there as kept unreloaded, whatever its name says.
-// The marker is removed once the relabel is done, and before any later
-// apply of those files keeps them as unchecked again, so it never speaks
-// for an apply it was not written by.
+// rename beside the first of them, listing every file to relabel with the
+// digest of its kept file and of the dest it checked. Recover reads the
+// kept files as unreloaded only when the marker matches the group exactly:
+// every kept file is listed, and every listed kept file and dest still hold
+// those bytes. A marker that outlived its apply (its removal failed, or the
+// group changed between runs) therefore speaks for nothing else: another
+// apply, a rollback half done or a dest rewritten in place and cut short
+// does not match it.
 
 const commitSuffix = stageInfix + "commit"
 
 // commitName is the marker beside path.
 func commitName(path string) string { return hidden(path, commitSuffix) }
 
-// writeCommit writes the marker for paths beside paths[0]: its content is
-// one path per line. Not synced: it has to outlive a kill, not a power loss
-// (after which the start puts the group back, one state behind).
-func writeCommit(paths []string) error {
-	name := commitName(paths[0])
+// commitEntry is one line of a marker: a dest, the digest of the file kept
+// beside it ("-": the marker that there was none) and of the dest.
+type commitEntry struct{ kept, dest, path string }
+
+func digest(c atomicfile.Current) string {
+	if !c.Exists {
+		return "-"
+	}
+	sum := sha256.Sum256(c.Data)
+	return hex.EncodeToString(sum[:])
+}
+
+// writeCommit writes the marker for es beside es[0].path, one entry a line
+// (the path last: it may hold spaces). Not synced: it has to outlive a kill,
+// not a power loss (after which the start puts the group back, one state
+// behind).
+func writeCommit(es []commitEntry) error {
+	var b strings.Builder
+	for _, e := range es {
+		if strings.Contains(e.path, "\n") {
+			return fmt.Errorf("write the group's commit marker: a newline in %q", e.path)
+		}
+		fmt.Fprintf(&b, "%s %s %s\n", e.kept, e.dest, e.path)
+	}
+	name := commitName(es[0].path)
 	tmp := name + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strings.Join(paths, "\n")+"\n"), 0o600); err != nil {
+	if err := os.WriteFile(tmp, []byte(b.String()), 0o600); err != nil {
+		_ = os.Remove(tmp)
 		return fmt.Errorf("write the group's commit marker: %w", err)
 	}
 	if err := os.Rename(tmp, name); err != nil {
@@ -39,6 +66,24 @@ func writeCommit(paths []string) error {
 		return fmt.Errorf("write the group's commit marker: %w", err)
 	}
 	return nil
+}
+
+// readCommit parses the marker beside path (nil when there is none or it
+// cannot be read).
+func readCommit(path string) []commitEntry {
+	b, err := os.ReadFile(commitName(path))
+	if err != nil {
+		return nil
+	}
+	var es []commitEntry
+	for _, l := range strings.Split(strings.TrimSuffix(string(b), "\n"), "\n") {
+		f := strings.SplitN(l, " ", 3)
+		if len(f) != 3 {
+			return nil
+		}
+		es = append(es, commitEntry{kept: f[0], dest: f[1], path: f[2]})
+	}
+	return es
 }
 
 // removeCommit removes the marker beside each of paths, if any.
@@ -52,43 +97,68 @@ func removeCommit(paths []string) error {
 	return errors.Join(errs...)
 }
 
-// committed returns the paths a marker beside one of paths lists, when
-// every one of them is in paths (a marker naming a file outside the group,
-// of an earlier configuration, says nothing about this one).
-func committed(paths []string) []string {
+// committed reports whether a marker beside one of the group's paths
+// matches its kept files exactly (see above); ks[i] is what is kept beside
+// paths[i].
+func committed(paths []string, ks []kept) bool {
 	for _, p := range paths {
-		b, err := os.ReadFile(commitName(p))
-		if err != nil {
-			continue
-		}
-		listed := strings.Fields(string(b))
-		ok := len(listed) > 0
-		for _, l := range listed {
-			ok = ok && slices.Contains(paths, l)
-		}
-		if ok {
-			return listed
+		if es := readCommit(p); es != nil {
+			return matches(es, paths, ks)
 		}
 	}
-	return nil
+	return false
+}
+
+func matches(es []commitEntry, paths []string, ks []kept) bool {
+	listed := map[string]commitEntry{}
+	for _, e := range es {
+		listed[e.path] = e
+	}
+	n := 0
+	for i, p := range paths {
+		e, ok := listed[p]
+		if !ks[i].found {
+			if ok {
+				return false
+			}
+			continue
+		}
+		if !ok || e.kept != digest(ks[i].old) {
+			return false
+		}
+		cur, err := atomicfile.Read(p)
+		if err != nil || e.dest != digest(cur) {
+			return false
+		}
+		n++
+	}
+	return n == len(listed)
 }
 
 // commit relabels the kept files unreloaded (dest holds the whole checked
 // set), behind a commit marker when there are several.
 func (a *Applier) commit(todo []*pending) {
-	var paths []string
+	var es []commitEntry
 	for _, p := range todo {
-		if p.kept && p.keptKind != unreloaded {
-			paths = append(paths, p.path)
+		if !p.kept || p.keptKind == unreloaded {
+			continue
 		}
+		cur, err := atomicfile.Read(p.path)
+		if err != nil {
+			es = nil // no marker: a kill now puts the group back, as without one
+			break
+		}
+		old := p.old
+		old.Exists = p.keptExists
+		es = append(es, commitEntry{kept: digest(old), dest: digest(cur), path: p.path})
 	}
-	if len(paths) > 1 {
-		if err := writeCommit(paths); err != nil {
+	if len(es) > 1 {
+		if err := writeCommit(es); err != nil {
 			a.Log.Warn("cannot mark the group's files checked at once: a kill now would have the next start put them back", "err", err)
 		} else {
 			defer func() {
-				if err := removeCommit(paths[:1]); err != nil {
-					a.Log.Warn("cannot remove the group's commit marker", "err", err)
+				if err := removeCommit([]string{es[0].path}); err != nil {
+					a.Log.Warn("cannot remove the group's commit marker (harmless: it matches no other apply)", "err", err)
 				}
 			}()
 		}

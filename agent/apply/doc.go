@@ -24,8 +24,9 @@
 // files if that fails (Unsettled items): a restart never steps a
 // destination back to an older state, and no reload is lost. With several
 // files the relabel from "-prev" to "-held" is one rename each, so a commit
-// marker (".NAME.confwatch-commit", one rename, listing them) goes first
-// and Recover reads every file it lists as "-held" (commit.go). Recover also
+// marker (".NAME.confwatch-commit", one rename, listing them with the
+// digests of each kept file and dest) goes first, and Recover reads them as
+// "-held" when it matches the group exactly (commit.go). Recover also
 // sweeps staged files a crash left behind.
 //
 // A symlinked destination is written through: its target is replaced in its

@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"syscall"
 
@@ -235,16 +234,17 @@ func Recover(dests []string) (Recovery, error) {
 	return rec, errors.Join(errs...)
 }
 
-// promoteCommitted relabels unreloaded the unchecked kept files a commit
-// marker lists (a kill came between the marker and the end of the relabel:
-// the set was checked), then removes the marker. It reports whether any
-// kept file is still unchecked: then the group is put back.
+// promoteCommitted relabels unreloaded the unchecked kept files of a group
+// whose commit marker matches it (a kill came between the marker and the end
+// of the relabel: the set was checked; commit.go), then removes any marker
+// beside the group. It reports whether any kept file is still unchecked:
+// then the group is put back.
 func promoteCommitted(paths []string, ks []kept) (restore bool, err error) {
-	listed := committed(paths)
+	ok := committed(paths, ks)
 	var errs []error
 	for i, path := range paths {
 		k := &ks[i]
-		if k.found && k.kind == unchecked && slices.Contains(listed, path) {
+		if ok && k.found && k.kind == unchecked {
 			if err := relabel(path, unchecked, unreloaded, k.old.Exists, false); err != nil {
 				errs = append(errs, err)
 			} else {
@@ -253,9 +253,7 @@ func promoteCommitted(paths []string, ks []kept) (restore bool, err error) {
 		}
 		restore = restore || k.found && k.kind == unchecked
 	}
-	if len(errs) == 0 {
-		errs = append(errs, removeCommit(paths))
-	}
+	errs = append(errs, removeCommit(paths))
 	return restore, errors.Join(errs...)
 }
 

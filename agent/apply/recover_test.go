@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/confwatch/confwatch/internal/atomicfile"
 )
 
 // TestRecoverGroup: what Recover does with the files an apply of a two-file
@@ -21,13 +23,18 @@ func TestRecoverGroup(t *testing.T) {
 		a, b              file
 		wantA, wantB      string // "-": no file
 		restored, pending int
-		marker            string // a commit marker beside a listing: "ab" both, "ax" a and a file of no group; "" none
+		marker            string // a commit marker beside a: "name:kept:dest ..." (x: a file of no group; kept "-": none); "" none
 	}{
 		{"both swapped, reload pending", file{"a2", "a1", "held"}, file{"b2", "b1", "held"}, "a2", "b2", 0, 2, ""},
 		{"killed relabelling, no commit marker (it could not be written)", file{"a2", "a1", "held"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, ""},
-		{"killed relabelling behind the commit marker", file{"a2", "a1", "held"}, file{"b2", "b1", "prev"}, "a2", "b2", 0, 2, "ab"},
-		{"killed right after the commit marker", file{"a2", "a1", "prev"}, file{"b2", "-", "prev"}, "a2", "b2", 0, 2, "ab"},
-		{"a commit marker naming a file of no group", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, "ax"},
+		{"killed relabelling behind the commit marker", file{"a2", "a1", "held"}, file{"b2", "b1", "prev"}, "a2", "b2", 0, 2, "a:a1:a2 b:b1:b2"},
+		{"killed right after the commit marker", file{"a2", "a1", "prev"}, file{"b2", "-", "prev"}, "a2", "b2", 0, 2, "a:a1:a2 b:-:b2"},
+		{"a commit marker naming a file of no group", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, "a:a1:a2 x:x1:x2"},
+		{"a marker of an earlier apply, killed in this one's in-place check", file{"a2", "a1", "prev"}, file{"b3", "b2", "prev"}, "a1", "b2", 2, 0, "a:a1:a2 b:b1:b2"},
+		{"a marker listing a file that kept nothing", file{"a1", "", ""}, file{"b2", "b1", "prev"}, "a1", "b1", 1, 0, "a:a0:a1 b:b1:b2"},
+		{"a marker not listing every kept file", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, "a:a1:a2"},
+		{"a marker, killed mid-rollback", file{"a1", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, "a:a1:a2 b:b1:b2"},
+		{"a marker, a dest cut short by an in-place rewrite", file{"a2", "a1", "prev"}, file{"b", "b1", "prev"}, "a1", "b1", 2, 0, "a:a1:a2 b:b1:b2"},
 		{"killed during the in-place check", file{"a2", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, ""},
 		{"killed mid-swap", file{"a2", "a1", "prev"}, file{"b1", "b1", "prev"}, "a1", "b1", 2, 0, ""},
 		{"killed mid-rollback", file{"a1", "a1", "prev"}, file{"b2", "b1", "prev"}, "a1", "b1", 2, 0, ""},
@@ -37,7 +44,8 @@ func TestRecoverGroup(t *testing.T) {
 		{"kept, not yet swapped", file{"-", "-", "prev"}, file{"b1", "", ""}, "-", "b1", 1, 0, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			dir := t.TempDir()
+			dir := filepath.Join(t.TempDir(), "my conf") // a marker's paths may hold spaces
+			must(t, os.Mkdir(dir, 0o755))
 			paths := map[string]string{"a": filepath.Join(dir, "a.conf"), "b": filepath.Join(dir, "b.conf")}
 			lay := func(dest string, f file) {
 				if f.dest != "-" {
@@ -56,11 +64,13 @@ func TestRecoverGroup(t *testing.T) {
 			lay(paths["a"], tc.a)
 			lay(paths["b"], tc.b)
 			if tc.marker != "" {
-				listed := []string{paths["a"], paths["b"]}
-				if tc.marker == "ax" {
-					listed[1] = filepath.Join(dir, "x.conf")
+				var es []commitEntry
+				for _, f := range strings.Fields(tc.marker) {
+					e := strings.Split(f, ":")
+					kept := atomicfile.Current{Exists: e[1] != "-", Data: []byte(e[1])}
+					es = append(es, commitEntry{digest(kept), digest(atomicfile.Current{Exists: true, Data: []byte(e[2])}), filepath.Join(dir, e[0]+".conf")})
 				}
-				must(t, writeCommit(listed))
+				must(t, writeCommit(es))
 			}
 			must(t, os.WriteFile(hidden(paths["a"], ".confwatch-123"), []byte("staged"), 0o600))
 			rec, err := Recover([]string{paths["a"], paths["b"]})
@@ -201,14 +211,15 @@ func TestKeptKindBeforeTheSwap(t *testing.T) {
 }
 
 // TestCommitOfATwoFileGroup: by the reload of a two-file group both kept
-// files say "checked" and no commit marker is left; one an earlier apply
-// left (its removal failed) is gone before this apply keeps anything.
+// files say "checked" and no commit marker is left (one an earlier apply
+// left beside the first file is replaced, then removed).
 func TestCommitOfATwoFileGroup(t *testing.T) {
 	dir := t.TempDir()
 	a, b := filepath.Join(dir, "a.conf"), filepath.Join(dir, "b.conf")
 	must(t, os.WriteFile(a, []byte("a1"), 0o644))
 	must(t, os.WriteFile(b, []byte("b1"), 0o644))
-	must(t, writeCommit([]string{a, b})) // stale
+	stale := []commitEntry{{"-", "-", a}, {"-", "-", b}}
+	must(t, writeCommit(stale))
 	var during []string
 	r := &fakeReload{dest: a, fail: func(int) error {
 		during = entries(t, dir)

@@ -77,10 +77,6 @@ func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 		kind = unchecked
 	}
 	if kind == unchecked {
-		// A commit marker of an earlier apply must not speak for this one.
-		if err := removeCommit(pathsOf(todo)); err != nil {
-			return &stageErr{StageStage, err, ""}
-		}
 		a.relabel(todo, unchecked, true)
 	}
 	for _, p := range todo {
@@ -100,11 +96,6 @@ func (a *Applier) keepPrevious(todo []*pending, reload bool) error {
 // relabel to unreloaded that a crash loses only puts the files back too
 // early). A failure is logged: the file keeps its kind.
 func (a *Applier) relabel(todo []*pending, to keepKind, durable bool) {
-	if to == unchecked { // a commit marker left by a failed removal must not speak for them now
-		if err := removeCommit(pathsOf(todo)); err != nil {
-			a.Log.Warn("cannot remove the group's commit marker", "err", err)
-		}
-	}
 	for _, p := range todo {
 		if !p.kept || p.keptKind == to {
 			continue
@@ -301,12 +292,4 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + fmt.Sprintf("... [%d bytes more]", len(s)-n)
-}
-
-func pathsOf(todo []*pending) []string {
-	paths := make([]string, len(todo))
-	for i, p := range todo {
-		paths[i] = p.path
-	}
-	return paths
 }
