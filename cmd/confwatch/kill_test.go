@@ -129,8 +129,21 @@ func TestApplyCutShortByAKillIsRedone(t *testing.T) {
 	if !strings.Contains(got, "10.0.0.1:80") || !strings.Contains(got, "10.0.0.2:80") {
 		t.Fatalf("dest = %q, want both backends", got)
 	}
-	if es, _ := os.ReadDir(k.d.out); len(es) != 1 {
+	// The reload command's log line comes before the agent has seen it end
+	// and dropped the kept file: wait for the apply to end, not for longer.
+	if es := settled(k.d.out, 10*time.Second); len(es) != 1 {
 		t.Fatalf("left in %s: %v", k.d.out, es)
+	}
+}
+
+// settled lists dir once it holds one entry, or as it is after within (a
+// hang guard, not a timing assertion).
+func settled(dir string, within time.Duration) []os.DirEntry {
+	for end := time.Now().Add(within); ; time.Sleep(20 * time.Millisecond) {
+		es, _ := os.ReadDir(dir)
+		if len(es) == 1 || time.Now().After(end) {
+			return es
+		}
 	}
 }
 
