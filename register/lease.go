@@ -158,7 +158,7 @@ func (r *runner) put(ctx context.Context) error {
 	r.seen(resp.Header)
 	r.putRev, r.intact = resp.Header.Revision, true
 	r.log.Debug("put", "value", r.o.Value, "lease", hex(r.lease), "revision", r.putRev)
-	r.revokeRetiring(ctx, r.opBound(), time.Time{}) // the key is off them now
+	r.revokeRetiring(ctx, time.Now().Add(r.opBound())) // the key is off them now
 	return nil
 }
 

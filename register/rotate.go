@@ -120,15 +120,15 @@ func (r *runner) staleLease() bool {
 func (r *runner) retire() {
 	r.log.Info("leader changed: moving the key to a new lease",
 		"lease", hex(r.lease), "granted_in_term", r.terms.base.Load(), "term", r.terms.max.Load())
-	if r.sent || r.intact {
-		r.retiring = append(r.retiring, retired{id: r.lease, stop: r.kaStop})
-	} else {
-		if r.kaStop != nil {
-			r.kaStop()
-		}
-		r.revokeID(context.Background(), r.lease, r.opBound(), "")
+	id, keep := r.lease, r.sent || r.intact
+	if keep {
+		r.retiring = append(r.retiring, retired{id: id, stop: r.kaStop})
+		r.kaStop = nil // its keep-alive goes on
 	}
-	r.ka, r.kaStop, r.lease, r.intact, r.sent = nil, nil, 0, false, false
+	r.dropLease()
+	if !keep {
+		r.revokeID(context.Background(), id, r.opBound(), "")
+	}
 }
 
 // moving reports whether the key may still be on a retired lease: then a
@@ -136,23 +136,17 @@ func (r *runner) retire() {
 func (r *runner) moving() bool { return len(r.retiring) > 0 }
 
 // revokeRetiring stops keeping the retired leases alive and revokes them,
-// each bounded by timeout (at most until deadline, when not zero). It
-// returns the highest revision of a revoke, and false when a revoke failed:
-// the key may still be on that lease.
-func (r *runner) revokeRetiring(ctx context.Context, timeout time.Duration, deadline time.Time) (int64, bool) {
+// all by deadline. It returns the highest revision of a revoke, and false
+// when a revoke failed: the key may still be on that lease.
+func (r *runner) revokeRetiring(ctx context.Context, deadline time.Time) (int64, bool) {
+	ls := r.retiring
+	r.dropRetiring()
 	var rev int64
 	ok := true
-	for _, l := range r.retiring {
-		if l.stop != nil {
-			l.stop()
-		}
-		if !deadline.IsZero() {
-			timeout = min(timeout, time.Until(deadline))
-		}
-		n, done := r.revokeID(ctx, l.id, timeout, "revoke of a lease the key moved off failed: it expires after its TTL")
+	for _, l := range ls {
+		n, done := r.revokeID(ctx, l.id, time.Until(deadline), "revoke of a lease the key moved off failed: it expires after its TTL")
 		rev, ok = max(rev, n), ok && done
 	}
-	r.retiring = nil
 	return rev, ok
 }
 

@@ -186,7 +186,7 @@ func (r *runner) sync(ctx context.Context) error {
 		if r.lease != 0 {
 			r.revoke(ctx, opTimeout)
 		}
-		r.revokeRetiring(ctx, opTimeout, time.Time{})
+		r.revokeRetiring(ctx, time.Now().Add(opTimeout))
 		if r.checked {
 			r.report(false, r.why)
 		}
@@ -238,7 +238,7 @@ func (r *runner) stop() {
 		if r.lease != 0 {
 			rev, ok = r.revoke(context.Background(), stopTimeout)
 		}
-		n, done := r.revokeRetiring(context.Background(), stopTimeout, deadline)
+		n, done := r.revokeRetiring(context.Background(), deadline)
 		if ok && done {
 			r.stopRev = max(rev, n)
 		}

@@ -138,19 +138,15 @@ func matches(es []commitEntry, paths []string, ks []kept) bool {
 // commit relabels the kept files unreloaded (dest holds the whole checked
 // set), behind a commit marker when there are several.
 func (a *Applier) commit(todo []*pending) {
-	var es []commitEntry
+	var changing []*pending
 	for _, p := range todo {
-		if !p.kept || p.keptKind == unreloaded {
-			continue
+		if p.kept && p.keptKind != unreloaded {
+			changing = append(changing, p)
 		}
-		cur, err := atomicfile.Read(p.path)
-		if err != nil {
-			es = nil // no marker: a kill now puts the group back, as without one
-			break
-		}
-		old := p.old
-		old.Exists = p.keptExists
-		es = append(es, commitEntry{kept: digest(old), dest: digest(cur), path: p.path})
+	}
+	var es []commitEntry
+	if len(changing) > 1 { // one relabel is one rename: no marker, no read
+		es = commitEntries(changing)
 	}
 	if len(es) > 1 {
 		if err := writeCommit(es); err != nil {
@@ -164,4 +160,20 @@ func (a *Applier) commit(todo []*pending) {
 		}
 	}
 	a.relabel(todo, unreloaded, false)
+}
+
+// commitEntries are the marker's lines for changing (nil when a dest cannot
+// be read: no marker then, and a kill puts the group back, as without one).
+func commitEntries(changing []*pending) []commitEntry {
+	es := make([]commitEntry, 0, len(changing))
+	for _, p := range changing {
+		cur, err := atomicfile.Read(p.path)
+		if err != nil {
+			return nil
+		}
+		old := p.old
+		old.Exists = p.keptExists
+		es = append(es, commitEntry{kept: digest(old), dest: digest(cur), path: p.path})
+	}
+	return es
 }
