@@ -176,7 +176,14 @@ func TestFailedReloadAfterAKillIsRolledBackToThePreviousFile(t *testing.T) {
 		t.Fatalf("reloads after restart: %v", ls)
 	}
 	k.waitReloads(t, 3)
-	if got := read(t, k.dest); got != good {
+	// The agent retries the bad render with backoff, swapping it in for each
+	// failing reload and back out: read dest between two retries (a rollback
+	// to the bad candidate would never show the good file).
+	got := read(t, k.dest)
+	for end := time.Now().Add(10 * time.Second); got != good && time.Now().Before(end); time.Sleep(5 * time.Millisecond) {
+		got = read(t, k.dest)
+	}
+	if got != good {
 		t.Fatalf("after the failed reload dest = %q, want the previous good file %q", got, good)
 	}
 }
